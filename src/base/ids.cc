@@ -1,0 +1,53 @@
+#include "base/ids.h"
+
+#include <sys/random.h>
+
+#include <cerrno>
+
+#include "base/check.h"
+
+namespace refundd {
+
+void RandomBytes(unsigned char* out, std::size_t n) {
+  while (n > 0) {
+    ssize_t got = getrandom(out, n, 0);
+    if (got < 0 && errno == EINTR) continue;
+    CHECK(got > 0);
+    out += got;
+    n -= static_cast<std::size_t>(got);
+  }
+}
+
+namespace {
+// Rejection sampling keeps every character equally likely.
+std::string RandomFrom(std::string_view alphabet, int length) {
+  std::string out;
+  out.reserve(static_cast<std::size_t>(length));
+  const unsigned limit = 256 - (256 % alphabet.size());
+  unsigned char buf[64];
+  while (static_cast<int>(out.size()) < length) {
+    RandomBytes(buf, sizeof buf);
+    for (unsigned char b : buf) {
+      if (b >= limit) continue;
+      out.push_back(alphabet[b % alphabet.size()]);
+      if (static_cast<int>(out.size()) == length) break;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string RandomId(std::string_view prefix, int length) {
+  static constexpr std::string_view kBase62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string id(prefix);
+  id += RandomFrom(kBase62, length);
+  return id;
+}
+
+std::string RandomDigits(int digits) {
+  CHECK(digits > 0);
+  return RandomFrom("123456789", 1) + RandomFrom("0123456789", digits - 1);
+}
+
+}  // namespace refundd

@@ -1,0 +1,58 @@
+#pragma once
+// The HTTP/1.1 server: Boost.Beast over Asio, one io thread per core, keep-alive, optional TLS.
+// It enforces transport limits itself and answers them without calling the handler:
+//   header block too large -> 431, body too large -> 413, request not fully read within
+//   request_timeout_ms -> 408, malformed HTTP -> 400, too many open connections -> 503 and close.
+// Those answers are JSON: {"error":{"type":"invalid_request_error","code":C,"message":"..."}} with C
+// headers_too_large, request_too_large, request_timeout, bad_request, too_many_connections.
+// Everything else goes to the Handler, which may answer later from any thread.
+//
+// Thread-safety: construct, then Run() from one thread; Stop() may be called from any thread
+// (and from a signal handler via the io context: see app). Stop() stops accepting, lets requests
+// already handed to the handler finish and be written (up to drain_timeout_ms), closes idle
+// keep-alive connections, and makes Run() return.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/message.h"
+
+namespace refundd::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  int threads = 0;       // 0 = one per core
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  int64_t request_timeout_ms = 30'000;  // time to read one whole request
+  int64_t idle_timeout_ms = 75'000;     // keep-alive connection with no request in progress
+  int64_t drain_timeout_ms = 30'000;    // graceful shutdown limit
+  std::size_t max_connections = 10'000;
+  std::string tls_cert_file;  // both set -> HTTPS only
+  std::string tls_key_file;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. Returns "" on success or an error message (bad address, port in use,
+  // unreadable TLS files). After success port() is the bound port.
+  std::string Listen();
+  uint16_t port() const;
+  // Serves until Stop() (or SIGTERM/SIGINT when handle_signals was set), then drains and returns.
+  void Run(bool handle_signals);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace refundd::http
