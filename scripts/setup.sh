@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what refundd needs to build and test (Debian 12 packages), then configures and builds it
+# into build/. Idempotent: apt is skipped when every package is already installed, and the build is
+# incremental. Environment: CI=1 (or true) turns warnings into errors; BUILD_TYPE overrides the
+# default RelWithDebInfo (an optimised build with debug info); BUILD_DIR overrides build/.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libssl-dev libpq-dev libcli11-dev
+  libgtest-dev googletest
+  python3 wrk openssl curl sqlite3 ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+build_dir=${BUILD_DIR:-build}
+build_type=${BUILD_TYPE:-RelWithDebInfo}
+werror=OFF
+case "${CI:-}" in 1 | true | TRUE | yes) werror=ON ;; esac
+
+generator=Ninja
+command -v ninja >/dev/null || generator="Unix Makefiles"
+# A build dir configured with another generator cannot be reused: start it again.
+if [ -f "$build_dir/CMakeCache.txt" ] &&
+  ! grep -qx "CMAKE_GENERATOR:INTERNAL=$generator" "$build_dir/CMakeCache.txt"; then
+  echo "setup: $build_dir was configured with another generator; reconfiguring from scratch" >&2
+  rm -rf "$build_dir"
+fi
+
+cmake -S . -B "$build_dir" -G "$generator" \
+  -DCMAKE_BUILD_TYPE="$build_type" -DREFUNDD_WERROR="$werror" >/dev/null
+cmake --build "$build_dir" --parallel "$(nproc)"
