@@ -13,8 +13,7 @@ namespace {
 void SplitPath(std::string_view path, std::vector<std::string_view>& out) {
   out.clear();
   if (path.empty() || path.front() != '/') {
-    out.push_back(path);  // never matches a pattern, which always starts with '/'
-    return;
+    return;  // no segments: never matches a pattern, which has at least one
   }
   path.remove_prefix(1);
   while (true) {
