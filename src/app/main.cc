@@ -1,0 +1,239 @@
+// refundd: the refunds engine. Subcommands: serve, merchants create|list, migrate.
+// This file is the only place that names concrete types (SqliteStore, Server) and wires them.
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "app/merchants.h"
+#include "base/clock.h"
+#include "dialects/native/routes.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "service/engine.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace refundd::app {
+namespace {
+
+struct Options {
+  std::string data_dir = "./refundd-data";
+  std::string listen = "127.0.0.1:8080";
+  std::string tls_cert, tls_key;
+  http::ServerOptions server;
+  int64_t idempotency_ttl_hours = 24;
+  std::string name;
+};
+
+Result<std::unique_ptr<store::Store>, std::string> OpenStore(const Options& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) return Err("cannot create data dir " + o.data_dir + ": " + ec.message());
+  auto s = store::sqlite::SqliteStore::Open(o.data_dir + "/refundd.db");
+  if (!s.ok()) return Err(s.error());
+  return std::unique_ptr<store::Store>(std::move(s).value());
+}
+
+bool ParseListen(const std::string& listen, http::ServerOptions& out) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  int p = std::stoi(port);
+  if (p > 65535) return false;
+  out.host = listen.substr(0, colon);
+  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  out.port = static_cast<uint16_t>(p);
+  return true;
+}
+
+int Serve(Options& o) {
+  if (!ParseListen(o.listen, o.server)) {
+    std::cerr << "refundd: --listen must be HOST:PORT, got '" << o.listen << "'\n";
+    return 2;
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    std::cerr << "refundd: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
+  o.server.tls_cert_file = o.tls_cert;
+  o.server.tls_key_file = o.tls_key;
+  auto opened = OpenStore(o);
+  if (!opened.ok()) {
+    std::cerr << "refundd: " << opened.error() << "\n";
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+  SystemClock clock;
+
+  auto merchants = store->ListMerchants();
+  if (merchants.ok() && merchants.value().empty()) {
+    auto sandbox = CreateMerchant(*store, "sandbox", clock.NowMs());
+    if (!sandbox.ok()) {
+      std::cerr << "refundd: " << sandbox.error() << "\n";
+      return 1;
+    }
+    std::cout << sandbox.value() << std::endl;
+  }
+
+  service::Engine engine(*store, clock,
+                         service::EngineOptions{o.idempotency_ttl_hours * 3600 * 1000});
+  http::Router router;
+  router.Add(http::Route{"GET", "/healthz", "none", nullptr, true,
+                         [](http::Request&&, http::PathParams, http::Reply reply) {
+                           reply(http::Response{200, "application/json", {}, "{\"status\":\"ok\"}"});
+                         }});
+  dialects::native::RegisterRoutes(router, engine);
+
+  http::Server server(o.server, [&router](http::Request&& request, http::Reply reply) {
+    router.Dispatch(std::move(request), std::move(reply));
+  });
+  std::string err = server.Listen();
+  if (!err.empty()) {
+    std::cerr << "refundd: " << err << "\n";
+    return 1;
+  }
+
+  // Expired idempotency keys are purged in the background, every few minutes.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread janitor([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return stopping; })) {
+      lock.unlock();
+      (void)store->PurgeIdempotency(clock.NowMs() - engine.options().idempotency_ttl_ms);
+      lock.lock();
+    }
+  });
+
+  std::cerr << "refundd: listening on " << (o.tls_cert.empty() ? "http" : "https") << "://"
+            << o.server.host << ":" << server.port() << " (data " << o.data_dir << ")"
+            << std::endl;
+  server.Run(/*handle_signals=*/true);
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  janitor.join();
+  store->Close();
+  std::cerr << "refundd: stopped" << std::endl;
+  return 0;
+}
+
+int MerchantsCreate(const Options& o) {
+  auto opened = OpenStore(o);
+  if (!opened.ok()) {
+    std::cerr << "refundd: " << opened.error() << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  auto created = CreateMerchant(*opened.value(), o.name, clock.NowMs());
+  opened.value()->Close();
+  if (!created.ok()) {
+    std::cerr << "refundd: " << created.error() << "\n";
+    return 1;
+  }
+  std::cout << created.value() << std::endl;
+  return 0;
+}
+
+int MerchantsList(const Options& o) {
+  auto opened = OpenStore(o);
+  if (!opened.ok()) {
+    std::cerr << "refundd: " << opened.error() << "\n";
+    return 1;
+  }
+  auto list = opened.value()->ListMerchants();
+  opened.value()->Close();
+  if (!list.ok()) {
+    std::cerr << "refundd: " << list.error().message << "\n";
+    return 1;
+  }
+  for (const auto& m : list.value()) {
+    boost::json::object o2{{"id", m.id}, {"name", m.name}, {"created", m.created_ms / 1000}};
+    std::cout << boost::json::serialize(o2) << "\n";
+  }
+  return 0;
+}
+
+int Migrate(const Options& o) {
+  auto opened = OpenStore(o);  // opening applies pending migrations
+  if (!opened.ok()) {
+    std::cerr << "refundd: " << opened.error() << "\n";
+    return 1;
+  }
+  opened.value()->Close();
+  std::cout << "{\"migrated\":true}" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"refundd: a refunds engine that speaks several providers' refund APIs"};
+  app.require_subcommand(1);
+  Options o;
+  auto add_data = [&](CLI::App* sub) {
+    sub->add_option("--data", o.data_dir, "data directory (SQLite database)")
+        ->envname("REFUNDD_DATA")
+        ->capture_default_str();
+  };
+
+  CLI::App* serve = app.add_subcommand("serve", "serve the HTTP APIs");
+  add_data(serve);
+  serve->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve->add_option("--tls-cert", o.tls_cert, "PEM certificate chain: serve HTTPS")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--tls-key", o.tls_key, "PEM private key")->check(CLI::ExistingFile);
+  serve->add_option("--threads", o.server.threads, "io threads (0: one per core)")
+      ->capture_default_str();
+  serve->add_option("--max-body-bytes", o.server.max_body_bytes, "request body limit (413)")
+      ->capture_default_str();
+  serve->add_option("--max-header-bytes", o.server.max_header_bytes, "request header limit (431)")
+      ->capture_default_str();
+  serve->add_option("--request-timeout-ms", o.server.request_timeout_ms,
+                    "time to receive one request (408)")
+      ->capture_default_str();
+  serve->add_option("--idle-timeout-ms", o.server.idle_timeout_ms, "keep-alive idle timeout")
+      ->capture_default_str();
+  serve->add_option("--max-connections", o.server.max_connections, "open connections (503 above)")
+      ->capture_default_str();
+  serve->add_option("--idempotency-ttl-hours", o.idempotency_ttl_hours,
+                    "how long idempotency keys are kept (at least 24)")
+      ->check(CLI::Range(24, 24 * 365))
+      ->capture_default_str();
+
+  CLI::App* merchants = app.add_subcommand("merchants", "manage merchants");
+  merchants->require_subcommand(1);
+  CLI::App* create = merchants->add_subcommand("create", "create a merchant, print credentials");
+  add_data(create);
+  create->add_option("--name", o.name, "merchant name")->required();
+  CLI::App* list = merchants->add_subcommand("list", "list merchants (no secrets)");
+  add_data(list);
+
+  CLI::App* migrate = app.add_subcommand("migrate", "apply pending schema migrations");
+  add_data(migrate);
+
+  CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) return Serve(o);
+  if (create->parsed()) return MerchantsCreate(o);
+  if (list->parsed()) return MerchantsList(o);
+  if (migrate->parsed()) return Migrate(o);
+  return 2;
+}
+
+}  // namespace refundd::app
+
+int main(int argc, char** argv) { return refundd::app::Main(argc, argv); }

@@ -1,0 +1,34 @@
+#include "app/merchants.h"
+
+#include <boost/json.hpp>
+
+#include "base/ids.h"
+#include "dialects/native/routes.h"
+
+namespace refundd::app {
+
+Result<std::string, std::string> CreateMerchant(store::Store& store, const std::string& name,
+                                                int64_t now_ms) {
+  if (name.empty() || name.size() > 100) {
+    return Err(std::string("a merchant name is 1 to 100 characters"));
+  }
+  auto existing = store.FindMerchantByName(name);
+  if (!existing.ok()) return Err("store: " + existing.error().message);
+  if (existing.value()) return Err("a merchant named '" + name + "' already exists");
+
+  core::Merchant merchant{RandomId("mer_", 16), name, now_ms};
+  const std::string secret_key = RandomId("sk_test_", 32);
+  std::vector<core::Credential> credentials = {
+      {"native", dialects::native::SecretKeyLookup(secret_key), merchant.id, ""},
+  };
+  auto created = store.CreateMerchant(merchant, credentials);
+  if (!created.ok()) return Err("cannot create merchant: " + created.error().message);
+
+  boost::json::object out;
+  out["id"] = merchant.id;
+  out["name"] = merchant.name;
+  out["credentials"] = boost::json::object{{"native", {{"secret_key", secret_key}}}};
+  return boost::json::serialize(out);
+}
+
+}  // namespace refundd::app

@@ -1,0 +1,27 @@
+#pragma once
+// Every way the core says no. Each dialect maps each refusal to its provider's code in one table
+// (a switch without default, so adding a refusal here makes the compiler list every place to update).
+
+#include <string_view>
+
+namespace refundd::core {
+
+enum class Refusal {
+  kAmountNotPositive,        // amount <= 0
+  kAmountTooLarge,           // above kMaxAmountMinor
+  kCurrencyMismatch,         // request currency differs from the payment's
+  kPaymentNotCaptured,       // open or authorized: nothing to refund yet
+  kPaymentVoided,            // canceled before capture
+  kAmountExceedsRefundable,  // more than captured - refunded - pending
+  kFullyRefunded,            // nothing left to refund at all
+  kPaymentNotCapturable,     // capture of a payment that is not authorized
+  kCaptureExceedsAuthorized, // capture amount above the authorized amount
+  kPaymentNotVoidable,       // void of a captured or already voided payment
+  kPaymentNotConfirmable,    // confirm of a payment that is not open
+  kRefundNotCancelable,      // cancel of a refund that is not pending
+  kRefundTransitionInvalid,  // any other transition not in the table
+};
+
+std::string_view RefusalName(Refusal refusal);
+
+}  // namespace refundd::core

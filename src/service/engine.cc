@@ -1,0 +1,100 @@
+#include "service/engine.h"
+
+#include <memory>
+
+namespace refundd::service {
+
+Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+std::optional<core::Credential> Engine::Authenticate(const std::string& dialect,
+                                                     const std::string& lookup) {
+  std::string cache_key = dialect + '\n' + lookup;
+  {
+    std::shared_lock lock(credentials_mu_);
+    auto it = credentials_.find(cache_key);
+    if (it != credentials_.end()) return it->second;
+  }
+  auto found = store_.FindCredential(dialect, lookup);
+  if (!found.ok() || !found.value()) return std::nullopt;
+  std::unique_lock lock(credentials_mu_);
+  credentials_.emplace(cache_key, *found.value());
+  return *found.value();
+}
+
+namespace {
+// What a write call carries from the writer's apply() to its done().
+struct Pending {
+  WriteCall call;
+  http::Response response;
+  bool kept = false;
+  std::string in_flight_key;
+};
+}  // namespace
+
+void Engine::Write(WriteCall call) {
+  CHECK(call.answers != nullptr && call.run && call.reply);
+  auto pending = std::make_shared<Pending>();
+  if (!call.idempotency_key.empty()) {
+    pending->in_flight_key = call.merchant_id + '\n' + call.idempotency_key;
+    std::lock_guard lock(in_flight_mu_);
+    if (!in_flight_.insert(pending->in_flight_key).second) {
+      call.reply(call.answers->in_flight());
+      return;
+    }
+  }
+  pending->call = std::move(call);
+
+  store::WriteJob job;
+  job.apply = [this, pending](store::WriteTx& tx) -> bool {
+    WriteCall& c = pending->call;
+    const int64_t now_ms = clock_.NowMs();
+    if (!c.idempotency_key.empty()) {
+      auto existing = tx.LoadIdempotency(c.merchant_id, c.idempotency_key);
+      if (!existing.ok()) return false;
+      switch (core::DecideIdempotency(existing.value(), c.fingerprint, now_ms,
+                                      options_.idempotency_ttl_ms)) {
+        case core::IdempotencyDecision::kReplay: {
+          const core::IdempotencyRecord& r = *existing.value();
+          pending->response = http::Response{r.status, r.content_type, {}, r.body};
+          c.answers->mark_replay(pending->response);
+          pending->kept = true;
+          return true;
+        }
+        case core::IdempotencyDecision::kMismatch:
+          pending->response = c.answers->key_mismatch();
+          pending->kept = true;
+          return true;
+        case core::IdempotencyDecision::kExecute:
+          break;
+      }
+    }
+    bool keep = true;
+    pending->response = c.run(tx, now_ms, keep);
+    if (!keep) return false;
+    if (!c.idempotency_key.empty()) {
+      core::IdempotencyRecord record{c.merchant_id,           c.idempotency_key,
+                                     c.fingerprint,           pending->response.status,
+                                     pending->response.content_type, pending->response.body,
+                                     now_ms};
+      if (!tx.PutIdempotency(record).ok()) return false;
+    }
+    pending->kept = true;
+    return true;
+  };
+  job.done = [this, pending](bool committed) {
+    if (!pending->in_flight_key.empty()) {
+      std::lock_guard lock(in_flight_mu_);
+      in_flight_.erase(pending->in_flight_key);
+    }
+    WriteCall& c = pending->call;
+    if (committed && pending->kept) {
+      c.reply(std::move(pending->response));
+    } else {
+      c.reply(c.answers->unavailable());
+    }
+  };
+  store_.Submit(std::move(job));
+}
+
+}  // namespace refundd::service

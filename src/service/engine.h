@@ -1,0 +1,79 @@
+#pragma once
+// The Engine sequences I/O for every dialect: it authenticates credentials (cached in memory),
+// and runs idempotent writes through the store's group-commit writer. It knows no dialect: each
+// caller passes the dialect's own answers (its 409, its idempotency error, its 503).
+//
+// Thread-safe. Replies are invoked from the store's writer thread (after the commit) or from the
+// calling thread (immediate refusals); they must only post work elsewhere.
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/clock.h"
+#include "core/merchant.h"
+#include "http/message.h"
+#include "store/store.h"
+
+namespace refundd::service {
+
+struct EngineOptions {
+  int64_t idempotency_ttl_ms = 24LL * 3600 * 1000;
+};
+
+// The answers a dialect gives when the Engine, not the use case, decides.
+struct DialectAnswers {
+  std::function<http::Response()> in_flight;     // same key, first request still running
+  std::function<http::Response()> key_mismatch;  // same key, different request
+  std::function<http::Response()> unavailable;   // the store failed; nothing was written
+  std::function<void(http::Response&)> mark_replay = [](http::Response&) {};
+};
+
+struct WriteCall {
+  std::string merchant_id;
+  std::string idempotency_key;  // "" when the request has none
+  std::string fingerprint;      // RequestFingerprint() of the request (used with a key)
+  // Runs on the writer inside the transaction and produces the response. Set `keep` to false to
+  // roll back this call's writes (store errors); the response is then not remembered for the key
+  // and the client gets answers.unavailable().
+  std::function<http::Response(store::WriteTx& tx, int64_t now_ms, bool& keep)> run;
+  const DialectAnswers* answers = nullptr;  // must outlive the call (dialects keep them static)
+  http::Reply reply;
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, const Clock& clock, EngineOptions options);
+
+  // The credential for (dialect, lookup), or nullopt. Positive answers are cached for the life
+  // of the process (credentials are only ever added); misses go to the store each time.
+  std::optional<core::Credential> Authenticate(const std::string& dialect,
+                                               const std::string& lookup);
+
+  // Runs `call` once per idempotency key: the first time through the writer; again with the same
+  // request, the stored response byte for byte (answers->mark_replay applied); with a different
+  // request, answers->key_mismatch; while the first is still queued or running, answers->in_flight.
+  void Write(WriteCall call);
+
+  store::Store& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  const EngineOptions options_;
+
+  std::shared_mutex credentials_mu_;
+  std::unordered_map<std::string, core::Credential> credentials_;  // dialect + '\n' + lookup
+
+  std::mutex in_flight_mu_;
+  std::unordered_set<std::string> in_flight_;  // merchant_id + '\n' + idempotency key
+};
+
+}  // namespace refundd::service

@@ -1,0 +1,51 @@
+#pragma once
+// Use cases on refunds, run inside a write transaction (see Engine::Write). The money invariant
+// (succeeded + pending <= captured) is checked and written in the same transaction as the refund.
+
+#include <optional>
+#include <string>
+
+#include "core/payment.h"
+#include "core/refund.h"
+#include "core/rules.h"
+#include "service/errors.h"
+#include "store/store.h"
+
+namespace refundd::service {
+
+struct NewRefund {
+  std::string merchant_id;
+  std::string payment_id;
+  std::string refund_id;  // chosen by the dialect (re_..., its own id shape)
+  std::string dialect;
+  core::RefundRequest request;
+  std::string reason;
+  core::Metadata metadata;
+  std::string attrs;
+  // The state the refund starts in. Until a processor exists card refunds succeed at once.
+  core::RefundStatus initial_status = core::RefundStatus::kSucceeded;
+};
+
+struct RefundAndPayment {
+  core::Refund refund;
+  core::Payment payment;  // after the refund was applied
+};
+
+UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund& input,
+                                             int64_t now_ms);
+
+// Moves a refund through the transition table (cancel, succeed, fail).
+UseCaseResult<RefundAndPayment> TransitionRefund(store::WriteTx& tx,
+                                                 const std::string& merchant_id,
+                                                 const std::string& refund_id,
+                                                 core::RefundStatus to,
+                                                 const std::string& failure_reason,
+                                                 int64_t now_ms);
+
+// Merges `patch` into the refund's metadata; an empty value removes the key.
+UseCaseResult<core::Refund> UpdateRefundMetadata(store::WriteTx& tx,
+                                                 const std::string& merchant_id,
+                                                 const std::string& refund_id,
+                                                 const core::Metadata& patch, int64_t now_ms);
+
+}  // namespace refundd::service

@@ -1,0 +1,13 @@
+# Writes OUT, a C++ file defining refundd::store::Migrations() from the .sql files in DIR.
+file(GLOB sql_files "${DIR}/*.sql")
+list(SORT sql_files)
+set(body "")
+foreach(f ${sql_files})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"refundd_sql(${sql})refundd_sql\"},\n")
+endforeach()
+file(WRITE ${OUT}.tmp "#include \"store/migrations.h\"\n\nnamespace refundd::store {\n\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kMigrations = {\n${body}  };\n  return kMigrations;\n}\n\n}  // namespace refundd::store\n")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,67 @@
+#pragma once
+// A thin RAII layer over one sqlite3 connection: prepared statements cached by their SQL text,
+// bound and stepped with small helpers. Not thread-safe: one thread uses a Db at a time.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace refundd::store::sqlite {
+
+class Db;
+
+// A cached statement in use. Resets and clears its bindings when it goes out of scope.
+class Stmt {
+ public:
+  Stmt(sqlite3_stmt* stmt, Db* db) : stmt_(stmt), db_(db) {}
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, int64_t value);
+  Stmt& Bind(int index, std::string_view text);
+  // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
+  StoreResult<bool> Step();
+  // Steps to completion; returns sqlite3_changes().
+  StoreResult<int> Exec();
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  Db* db_;
+  bool failed_bind_ = false;
+};
+
+class Db {
+ public:
+  // Opens (creating) the database file with the pragmas refundd relies on: WAL,
+  // synchronous=FULL, foreign keys, busy timeout.
+  static Result<std::unique_ptr<Db>, std::string> Open(const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // The statement for `sql`, prepared once per connection. `sql` must be a string literal (its
+  // address keys the cache). CHECKs that it compiles: the SQL is ours.
+  Stmt Prepare(const char* sql);
+  // Runs SQL without results (pragmas, BEGIN/COMMIT, migrations).
+  StoreResult<bool> Exec(const char* sql);
+
+  StoreError Error(int rc) const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+}  // namespace refundd::store::sqlite

@@ -1,0 +1,265 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_tx.h"
+
+namespace refundd::store::sqlite {
+
+namespace {
+Result<int, std::string> Migrate(Db& db) {
+  if (!db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+               "name TEXT NOT NULL)")
+           .ok()) {
+    return Err(std::string("cannot create schema_migrations"));
+  }
+  // BEGIN IMMEDIATE takes the write lock first, so two processes starting at once migrate once.
+  if (!db.Exec("BEGIN IMMEDIATE").ok()) return Err(std::string("cannot lock for migration"));
+  int current = 0;
+  {
+    Stmt s = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    auto row = s.Step();
+    if (!row.ok() || !row.value()) {
+      (void)db.Exec("ROLLBACK");
+      return Err(std::string("cannot read schema version"));
+    }
+    current = static_cast<int>(s.Int(0));
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    std::string sql(m.sql);
+    char* err = nullptr;
+    if (sqlite3_exec(db.raw(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      (void)db.Exec("ROLLBACK");
+      return Err("migration " + std::string(m.name) + " failed: " + msg);
+    }
+    Stmt s = db.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+    s.Bind(1, int64_t{m.version}).Bind(2, m.name);
+    if (!s.Exec().ok()) {
+      (void)db.Exec("ROLLBACK");
+      return Err(std::string("cannot record migration"));
+    }
+    current = m.version;
+  }
+  if (!db.Exec("COMMIT").ok()) return Err(std::string("cannot commit migrations"));
+  return current;
+}
+}  // namespace
+
+class SqliteStore::Reader {
+ public:
+  Reader(SqliteStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+  Reader(Reader&&) = default;
+  ~Reader() {
+    if (!db_) return;
+    std::lock_guard lock(store_->readers_mu_);
+    store_->idle_readers_.push_back(std::move(db_));
+  }
+  Db* get() { return db_.get(); }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Db> db_;
+};
+
+SqliteStore::Reader SqliteStore::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      auto db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return Reader(this, std::move(db));
+    }
+  }
+  auto db = Db::Open(path_);
+  return Reader(this, db.ok() ? std::move(db).value() : nullptr);
+}
+
+#define WITH_READER(var)                                                           \
+  Reader reader_guard = AcquireReader();                                           \
+  if (!reader_guard.get())                                                         \
+    return Err(StoreError{StoreErrorKind::kUnavailable, "cannot open a reader"}); \
+  Db& var = *reader_guard.get()
+
+Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::Open(const std::string& path) {
+  auto db = Db::Open(path);
+  if (!db.ok()) return Err(db.error());
+  auto version = Migrate(*db.value());
+  if (!version.ok()) return Err(version.error());
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(db).value()));
+  store->schema_version_ = version.value();
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+SqliteStore::SqliteStore(std::string path, std::unique_ptr<Db> writer)
+    : path_(std::move(path)), writer_db_(std::move(writer)) {}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+void SqliteStore::Close() {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (closing_ && !writer_.joinable()) return;
+    closing_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void SqliteStore::Submit(WriteJob job) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!closing_) {
+      queue_.push_back(std::move(job));
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  job.done(false);
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<WriteJob> batch;
+  batch.reserve(kMaxBatch);
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::RunBatch(std::vector<WriteJob>& batch) {
+  Db& db = *writer_db_;
+  bool began = db.Exec("BEGIN IMMEDIATE").ok();
+  if (!began) {
+    for (auto& job : batch) job.done(false);
+    return;
+  }
+  SqliteWriteTx tx(db);
+  for (auto& job : batch) {
+    bool ok = db.Exec("SAVEPOINT job").ok();
+    ok = ok && job.apply(tx);
+    if (!ok) (void)db.Exec("ROLLBACK TO job");
+    (void)db.Exec("RELEASE job");
+  }
+  bool committed = db.Exec("COMMIT").ok();
+  if (!committed) (void)db.Exec("ROLLBACK");
+  for (auto& job : batch) job.done(committed);
+}
+
+StoreResult<std::optional<core::Payment>> SqliteStore::ReadPayment(const std::string& merchant_id,
+                                                                   const std::string& payment_id) {
+  WITH_READER(db);
+  return QueryPayment(db, merchant_id, payment_id);
+}
+
+StoreResult<std::optional<core::Refund>> SqliteStore::ReadRefund(const std::string& merchant_id,
+                                                                 const std::string& refund_id) {
+  WITH_READER(db);
+  return QueryRefund(db, merchant_id, refund_id);
+}
+
+StoreResult<std::optional<std::string>> SqliteStore::ReadAlias(const std::string& merchant_id,
+                                                               const std::string& kind,
+                                                               const std::string& alias) {
+  WITH_READER(db);
+  return QueryAlias(db, merchant_id, kind, alias);
+}
+
+StoreResult<RefundPage> SqliteStore::ListRefunds(const RefundListQuery& query) {
+  WITH_READER(db);
+  return QueryRefundPage(db, query);
+}
+
+StoreResult<bool> SqliteStore::CreateMerchant(const core::Merchant& merchant,
+                                              const std::vector<core::Credential>& credentials) {
+  // Through the writer, so that a merchant created by `serve` and one created by the CLI in
+  // another process are both serialized by SQLite's write lock.
+  auto result = std::make_shared<StoreResult<bool>>(true);
+  bool committed = SubmitAndWait([&, result](WriteTx&) {
+    Db& db = *writer_db_;
+    Stmt s = db.Prepare("INSERT INTO merchants (id, name, created_ms) VALUES (?1, ?2, ?3)");
+    s.Bind(1, merchant.id).Bind(2, merchant.name).Bind(3, merchant.created_ms);
+    auto r = s.Exec();
+    if (!r.ok()) {
+      *result = Err(r.error());
+      return false;
+    }
+    for (const auto& c : credentials) {
+      Stmt cs = db.Prepare(
+          "INSERT INTO credentials (dialect, lookup, merchant_id, secret) VALUES (?1,?2,?3,?4)");
+      cs.Bind(1, c.dialect).Bind(2, c.lookup).Bind(3, c.merchant_id).Bind(4, c.secret);
+      auto cr = cs.Exec();
+      if (!cr.ok()) {
+        *result = Err(cr.error());
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!result->ok()) return *result;
+  if (!committed) return Err(StoreError{StoreErrorKind::kUnknown, "commit failed"});
+  return true;
+}
+
+StoreResult<std::vector<core::Merchant>> SqliteStore::ListMerchants() {
+  WITH_READER(db);
+  Stmt s = db.Prepare("SELECT id, name, created_ms FROM merchants ORDER BY created_ms, id");
+  std::vector<core::Merchant> out;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) return Err(row.error());
+    if (!row.value()) break;
+    out.push_back(core::Merchant{s.Text(0), s.Text(1), s.Int(2)});
+  }
+  return out;
+}
+
+StoreResult<std::optional<core::Credential>> SqliteStore::FindCredential(
+    const std::string& dialect, const std::string& lookup) {
+  WITH_READER(db);
+  Stmt s = db.Prepare(
+      "SELECT merchant_id, secret FROM credentials WHERE dialect = ?1 AND lookup = ?2");
+  s.Bind(1, dialect).Bind(2, lookup);
+  auto row = s.Step();
+  if (!row.ok()) return Err(row.error());
+  if (!row.value()) return std::optional<core::Credential>();
+  return std::optional<core::Credential>(core::Credential{dialect, lookup, s.Text(0), s.Text(1)});
+}
+
+StoreResult<std::optional<core::Merchant>> SqliteStore::FindMerchantByName(
+    const std::string& name) {
+  WITH_READER(db);
+  Stmt s = db.Prepare("SELECT id, name, created_ms FROM merchants WHERE name = ?1");
+  s.Bind(1, name);
+  auto row = s.Step();
+  if (!row.ok()) return Err(row.error());
+  if (!row.value()) return std::optional<core::Merchant>();
+  return std::optional<core::Merchant>(core::Merchant{s.Text(0), s.Text(1), s.Int(2)});
+}
+
+StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {
+  auto deleted = std::make_shared<int64_t>(0);
+  bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {
+    Stmt s = writer_db_->Prepare("DELETE FROM idempotency WHERE created_ms < ?1");
+    s.Bind(1, before_ms);
+    auto r = s.Exec();
+    if (!r.ok()) return false;
+    *deleted = r.value();
+    return true;
+  });
+  if (!committed) return Err(StoreError{StoreErrorKind::kUnavailable, "purge failed"});
+  return *deleted;
+}
+
+}  // namespace refundd::store::sqlite

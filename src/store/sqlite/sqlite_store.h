@@ -1,0 +1,76 @@
+#pragma once
+// The embedded backend: one SQLite database file in WAL mode with synchronous=FULL.
+//
+// One writer thread owns the write connection. It takes every job waiting in its queue (up to
+// kMaxBatch), runs them in one transaction, each in its own savepoint, commits (one fsync for the
+// whole batch), then calls each job's done(). A batch never waits for more work to arrive, so at
+// low load a batch is one job and latency is one fsync. Reads use a pool of separate connections
+// (WAL readers never block the writer). Several processes may open the same file (the CLI's
+// `merchants create` while `serve` runs): SQLite's file lock and busy timeout serialize writers.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace refundd::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  static constexpr std::size_t kMaxBatch = 512;
+
+  // Opens or creates `path`, applies pending migrations, starts the writer.
+  static Result<std::unique_ptr<SqliteStore>, std::string> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  void Submit(WriteJob job) override;
+  StoreResult<std::optional<core::Payment>> ReadPayment(const std::string& merchant_id,
+                                                        const std::string& payment_id) override;
+  StoreResult<std::optional<core::Refund>> ReadRefund(const std::string& merchant_id,
+                                                      const std::string& refund_id) override;
+  StoreResult<std::optional<std::string>> ReadAlias(const std::string& merchant_id,
+                                                    const std::string& kind,
+                                                    const std::string& alias) override;
+  StoreResult<RefundPage> ListRefunds(const RefundListQuery& query) override;
+  StoreResult<bool> CreateMerchant(const core::Merchant& merchant,
+                                   const std::vector<core::Credential>& credentials) override;
+  StoreResult<std::vector<core::Merchant>> ListMerchants() override;
+  StoreResult<std::optional<core::Credential>> FindCredential(const std::string& dialect,
+                                                              const std::string& lookup) override;
+  StoreResult<std::optional<core::Merchant>> FindMerchantByName(const std::string& name) override;
+  StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
+  void Close() override;
+
+  // The highest migration version applied.
+  int schema_version() const { return schema_version_; }
+
+ private:
+  SqliteStore(std::string path, std::unique_ptr<Db> writer);
+  void WriterLoop();
+  void RunBatch(std::vector<WriteJob>& batch);
+
+  // A read connection from the pool (opened on demand), returned on destruction.
+  class Reader;
+  Reader AcquireReader();
+
+  const std::string path_;
+  std::unique_ptr<Db> writer_db_;
+  int schema_version_ = 0;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteJob> queue_;
+  bool closing_ = false;
+  std::thread writer_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+};
+
+}  // namespace refundd::store::sqlite

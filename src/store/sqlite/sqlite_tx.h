@@ -1,0 +1,43 @@
+#pragma once
+// The SQL of the SQLite backend: row <-> core struct, used by the writer's transaction
+// (SqliteWriteTx) and by the read connections alike. Not thread-safe: one Db per thread.
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace refundd::store::sqlite {
+
+StoreResult<std::optional<core::Payment>> QueryPayment(Db& db, const std::string& merchant_id,
+                                                       const std::string& payment_id);
+StoreResult<std::optional<core::Refund>> QueryRefund(Db& db, const std::string& merchant_id,
+                                                     const std::string& refund_id);
+StoreResult<std::optional<std::string>> QueryAlias(Db& db, const std::string& merchant_id,
+                                                   const std::string& kind,
+                                                   const std::string& alias);
+StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& query);
+
+class SqliteWriteTx final : public WriteTx {
+ public:
+  explicit SqliteWriteTx(Db& db) : db_(db) {}
+
+  StoreResult<std::optional<core::Payment>> LoadPaymentForUpdate(
+      const std::string& merchant_id, const std::string& payment_id) override;
+  StoreResult<bool> InsertPayment(const core::Payment& payment) override;
+  StoreResult<bool> UpdatePayment(const core::Payment& payment) override;
+  StoreResult<std::optional<core::Refund>> LoadRefund(const std::string& merchant_id,
+                                                      const std::string& refund_id) override;
+  StoreResult<bool> InsertRefund(const core::Refund& refund) override;
+  StoreResult<bool> UpdateRefund(const core::Refund& refund) override;
+  StoreResult<std::optional<std::string>> FindAlias(const std::string& merchant_id,
+                                                    const std::string& kind,
+                                                    const std::string& alias) override;
+  StoreResult<bool> InsertAlias(const Alias& alias) override;
+  StoreResult<std::optional<core::IdempotencyRecord>> LoadIdempotency(
+      const std::string& merchant_id, const std::string& key) override;
+  StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) override;
+
+ private:
+  Db& db_;
+};
+
+}  // namespace refundd::store::sqlite

@@ -1,0 +1,128 @@
+#pragma once
+// The Store contract: everything refundd persists, behind one interface that SQLite implements
+// today and PostgreSQL later. Callers never see SQL.
+//
+// Writes go through Submit(): a WriteJob's apply() runs on the store's writer inside a batch
+// transaction shared with other jobs (group commit: one fsync for many requests). Each job runs
+// inside its own savepoint, so a job that returns false rolls back only its own writes. After the
+// batch commits durably, every job's done(true) is called; if the commit fails, done(false).
+// Nothing may be answered to a client before done(true): that is what makes a 2xx durable.
+//
+// Inside apply(), the WriteTx sees the latest committed state plus the batch's earlier jobs, and
+// no other writer can interleave (SQLite: one writer; PostgreSQL: row locks taken by
+// LoadPaymentForUpdate), so a check-then-write inside one job is atomic.
+//
+// Reads (Read*) run on the caller's thread on a separate connection and see committed data only.
+// All methods are thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "core/idempotency.h"
+#include "core/merchant.h"
+#include "core/payment.h"
+#include "core/refund.h"
+
+namespace refundd::store {
+
+// Whether a failed store call may be retried, per STYLE.md.
+enum class StoreErrorKind {
+  kUnavailable,  // the database could not be reached or is busy: retry the call later
+  kAborted,      // the transaction was rolled back (conflict): retry the whole transaction
+  kUnknown,      // the outcome is unknown (commit may or may not have happened): look it up
+  kConstraint,   // a uniqueness or check constraint refused the write: a bug or a race, not retried
+};
+struct StoreError {
+  StoreErrorKind kind;
+  std::string message;  // for logs; never contains secrets
+};
+template <typename T>
+using StoreResult = Result<T, StoreError>;
+
+// Aliases map a dialect's secondary ids (ch_..., ticket numbers, D24 integer ids) to the one
+// internal payment or refund. Unique per (merchant, kind, alias).
+struct Alias {
+  std::string merchant_id;
+  std::string kind;  // "charge", "kushki_ticket", ...
+  std::string alias;
+  std::string object_id;
+};
+
+struct RefundListQuery {
+  std::string merchant_id;
+  std::string payment_id;      // "" = all payments
+  std::string starting_after;  // refund id cursor: older than it
+  std::string ending_before;   // refund id cursor: newer than it
+  int limit = 10;              // 1..100
+};
+struct RefundPage {
+  std::vector<core::Refund> refunds;  // newest first
+  bool has_more = false;
+};
+
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+  virtual StoreResult<std::optional<core::Payment>> LoadPaymentForUpdate(
+      const std::string& merchant_id, const std::string& payment_id) = 0;
+  virtual StoreResult<bool> InsertPayment(const core::Payment& payment) = 0;
+  virtual StoreResult<bool> UpdatePayment(const core::Payment& payment) = 0;
+  virtual StoreResult<std::optional<core::Refund>> LoadRefund(const std::string& merchant_id,
+                                                              const std::string& refund_id) = 0;
+  virtual StoreResult<bool> InsertRefund(const core::Refund& refund) = 0;
+  virtual StoreResult<bool> UpdateRefund(const core::Refund& refund) = 0;
+  virtual StoreResult<std::optional<std::string>> FindAlias(const std::string& merchant_id,
+                                                            const std::string& kind,
+                                                            const std::string& alias) = 0;
+  // false when the alias already exists.
+  virtual StoreResult<bool> InsertAlias(const Alias& alias) = 0;
+  virtual StoreResult<std::optional<core::IdempotencyRecord>> LoadIdempotency(
+      const std::string& merchant_id, const std::string& key) = 0;
+  // Inserts or replaces (an expired record is replaced by a new one).
+  virtual StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) = 0;
+};
+
+struct WriteJob {
+  std::function<bool(WriteTx&)> apply;       // writer thread; false = roll back this job
+  std::function<void(bool committed)> done;  // writer thread; keep it short (post elsewhere)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual void Submit(WriteJob job) = 0;
+  // Runs one job in its own transaction and waits for it: for the CLI and tests.
+  bool SubmitAndWait(std::function<bool(WriteTx&)> apply);
+
+  virtual StoreResult<std::optional<core::Payment>> ReadPayment(const std::string& merchant_id,
+                                                                const std::string& payment_id) = 0;
+  virtual StoreResult<std::optional<core::Refund>> ReadRefund(const std::string& merchant_id,
+                                                              const std::string& refund_id) = 0;
+  virtual StoreResult<std::optional<std::string>> ReadAlias(const std::string& merchant_id,
+                                                            const std::string& kind,
+                                                            const std::string& alias) = 0;
+  virtual StoreResult<RefundPage> ListRefunds(const RefundListQuery& query) = 0;
+
+  virtual StoreResult<bool> CreateMerchant(const core::Merchant& merchant,
+                                           const std::vector<core::Credential>& credentials) = 0;
+  virtual StoreResult<std::vector<core::Merchant>> ListMerchants() = 0;
+  virtual StoreResult<std::optional<core::Credential>> FindCredential(
+      const std::string& dialect, const std::string& lookup) = 0;
+  virtual StoreResult<std::optional<core::Merchant>> FindMerchantByName(
+      const std::string& name) = 0;
+
+  // Deletes idempotency records created before `before_ms`. Returns how many.
+  virtual StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) = 0;
+
+  // Stops the writer after the jobs already submitted have committed; later Submit()s get
+  // done(false). Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace refundd::store
