@@ -127,8 +127,8 @@ bool IsValidUtf8(std::string_view s) {
       if ((cc & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                    (len == 4 && cp < 0x10000);
+    bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
     if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += len;
   }
@@ -235,8 +235,7 @@ std::string Insert(json::object& root, const std::vector<KeyPart>& parts, std::s
       node = &array.emplace_back(nullptr);
     } else {
       return "parameter '" + std::string(name) + "' skips list positions (index " +
-             std::to_string(part.index) + " after " + std::to_string(array.size()) +
-             " elements)";
+             std::to_string(part.index) + " after " + std::to_string(array.size()) + " elements)";
     }
   }
   if (!node->is_null()) {

@@ -28,8 +28,7 @@ void SplitPath(std::string_view path, std::vector<std::string_view>& out) {
 
 Response ErrorResponse(int status, std::string_view type, std::string_view code,
                        std::string_view message) {
-  boost::json::value body = {
-      {"error", {{"type", type}, {"code", code}, {"message", message}}}};
+  boost::json::value body = {{"error", {{"type", type}, {"code", code}, {"message", message}}}};
   Response response;
   response.status = status;
   response.body = boost::json::serialize(body);
@@ -38,9 +37,9 @@ Response ErrorResponse(int status, std::string_view type, std::string_view code,
 
 Router::Router() {
   not_found_ = [](Request&& request, Reply reply) {
-    reply(ErrorResponse(404, "invalid_request_error", "resource_missing",
-                        "Unrecognized request URL (" + request.method + ": " + request.path +
-                            ")."));
+    reply(
+        ErrorResponse(404, "invalid_request_error", "resource_missing",
+                      "Unrecognized request URL (" + request.method + ": " + request.path + ")."));
   };
 }
 

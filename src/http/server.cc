@@ -219,9 +219,8 @@ class ReplyGuard {
     if (answered_.exchange(true)) return;
     Response response;
     response.status = 500;
-    response.body =
-        R"({"error":{"type":"api_error","code":"internal_error",)"
-        R"("message":"The request handler did not answer."}})";
+    response.body = R"({"error":{"type":"api_error","code":"internal_error",)"
+                    R"("message":"The request handler did not answer."}})";
     connection_->Send(std::move(response));
   }
   ReplyGuard(const ReplyGuard&) = delete;
@@ -254,12 +253,12 @@ class Connection final : public ConnectionBase {
     deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.request_timeout_ms);
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
-      stream_.async_handshake(ssl::stream_base::server, [this, self = shared_from_this()](
-                                                            error_code ec) {
-        if (phase_ == Phase::kClosed) return;
-        if (ec) return Close();
-        AfterHandshake();
-      });
+      stream_.async_handshake(ssl::stream_base::server,
+                              [this, self = shared_from_this()](error_code ec) {
+                                if (phase_ == Phase::kClosed) return;
+                                if (ec) return Close();
+                                AfterHandshake();
+                              });
     } else {
       AfterHandshake();
     }
@@ -311,11 +310,15 @@ class Connection final : public ConnectionBase {
 
   void Deliver(Response&& response) override {
     if (phase_ != Phase::kHandling) return;  // closed meanwhile (shutdown or write error)
-    Write(std::move(response), !keep_alive_ || worker_->stopping);
+    Write(std::move(response),
+          keep_alive_ && !worker_->stopping ? Ending::kKeepAlive : Ending::kClose);
   }
 
  private:
   enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+  // What follows a response: the next request; closing; or, when the request was not read to its
+  // end (refused by a limit), closing after the client stopped sending (see Linger()).
+  enum class Ending { kKeepAlive, kClose, kLinger };
 
   static Stream MakeStream(tcp::socket socket, Core& core) {
     if constexpr (kTls) {
@@ -340,13 +343,13 @@ class Connection final : public ConnectionBase {
     if (reject_) {
       return Write(TransportError(503, "too_many_connections",
                                   "The server has too many open connections; retry later."),
-                   true);
+                   Ending::kLinger);
     }
     ReadNext(true);
   }
 
   void ReadNext(bool first) {
-    if (worker_->stopping) return Linger();
+    if (worker_->stopping) return CloseGracefully();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(core_.options.max_header_bytes, UINT32_MAX)));
@@ -361,10 +364,9 @@ class Connection final : public ConnectionBase {
       phase_ = Phase::kIdle;
       deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.idle_timeout_ms);
     }
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [this, self = shared_from_this()](error_code ec, std::size_t) {
-                               OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [this, self = shared_from_this()](error_code ec, std::size_t) { OnHeader(ec); });
   }
 
   void OnHeader(error_code ec) {
@@ -378,13 +380,13 @@ class Connection final : public ConnectionBase {
       OnRequest();
     };
     if (ExpectsContinue()) {
-      asio::async_write(stream_, asio::buffer(kContinue),
-                        [this, self = shared_from_this(), read_body](error_code write_ec,
-                                                                     std::size_t) {
-                          if (phase_ == Phase::kClosed) return;
-                          if (write_ec) return OnReadError(write_ec);
-                          bhttp::async_read(stream_, buffer_, *parser_, read_body);
-                        });
+      asio::async_write(
+          stream_, asio::buffer(kContinue),
+          [this, self = shared_from_this(), read_body](error_code write_ec, std::size_t) {
+            if (phase_ == Phase::kClosed) return;
+            if (write_ec) return OnReadError(write_ec);
+            bhttp::async_read(stream_, buffer_, *parser_, read_body);
+          });
       return;
     }
     bhttp::async_read(stream_, buffer_, *parser_, read_body);
@@ -403,25 +405,25 @@ class Connection final : public ConnectionBase {
     if (ec == bhttp::error::header_limit) {
       return Write(TransportError(431, "headers_too_large",
                                   "The request headers are larger than the server accepts."),
-                   true);
+                   Ending::kLinger);
     }
     if (ec == bhttp::error::body_limit) {
       return Write(TransportError(413, "request_too_large",
                                   "The request body is larger than the server accepts."),
-                   true);
+                   Ending::kLinger);
     }
     if (ec == asio::error::operation_aborted && timed_out_) {
       if (phase_ == Phase::kReading && GotBytes()) {
-        return Write(TransportError(408, "request_timeout",
-                                    "The request was not received in time."),
-                     true);
+        return Write(
+            TransportError(408, "request_timeout", "The request was not received in time."),
+            Ending::kLinger);
       }
       return Close();
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       return Write(TransportError(400, "bad_request", "The request is not valid HTTP/1.1."),
-                   true);
+                   Ending::kLinger);
     }
     Close();  // the peer went away, or a network error
   }
@@ -440,10 +442,11 @@ class Connection final : public ConnectionBase {
       target = slash == std::string_view::npos ? "/" : target.substr(slash);
     }
     std::size_t question = target.find('?');
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    if (question != std::string_view::npos)
+      request.query = std::string(target.substr(question + 1));
     if (!DecodePath(target.substr(0, question), request.path)) {
       return Write(TransportError(400, "bad_request", "The request path has a bad escape."),
-                   true);
+                   Ending::kLinger);
     }
     request.headers.reserve(std::distance(message.begin(), message.end()));
     for (const auto& field : message) {
@@ -471,11 +474,12 @@ class Connection final : public ConnectionBase {
     }
   }
 
-  void Write(Response&& response, bool close) {
+  void Write(Response&& response, Ending ending) {
+    bool close = ending != Ending::kKeepAlive;
     phase_ = Phase::kWriting;
     deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.request_timeout_ms);
     timed_out_ = false;
-    close_after_write_ = close;
+    ending_ = ending;
     int status = response.status;
     bool no_body = status < 200 || status == 204 || status == 304;
     out_head_.clear();
@@ -519,7 +523,8 @@ class Connection final : public ConnectionBase {
                         if (phase_ == Phase::kClosed) return;
                         out_body_ = std::string();
                         if (ec) return Close();
-                        if (close_after_write_ || worker_->stopping) return Linger();
+                        if (ending_ == Ending::kLinger) return Linger();
+                        if (ending_ == Ending::kClose) return CloseGracefully();
                         if (buffer_.size() == 0 && buffer_.capacity() > 64 * 1024) {
                           buffer_ = beast::flat_buffer();
                         }
@@ -532,8 +537,8 @@ class Connection final : public ConnectionBase {
   void Linger() {
     phase_ = Phase::kLingering;
     timed_out_ = false;
-    deadline_ = Clock::now() + std::chrono::milliseconds(
-                                   std::min(core_.options.request_timeout_ms, kLingerMaxMs));
+    deadline_ = Clock::now() +
+                std::chrono::milliseconds(std::min(core_.options.request_timeout_ms, kLingerMaxMs));
     if constexpr (kTls) {
       stream_.async_shutdown([this, self = shared_from_this()](error_code) { Close(); });
     } else {
@@ -541,6 +546,18 @@ class Connection final : public ConnectionBase {
       Socket().shutdown(tcp::socket::shutdown_send, ignored);
       buffer_.clear();
       Drain();
+    }
+  }
+
+  // Closes after a fully read request: nothing more is expected from the client, so no reset can
+  // destroy the answer. TLS still exchanges close_notify, within the linger deadline.
+  void CloseGracefully() {
+    if constexpr (kTls) {
+      Linger();
+    } else {
+      error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Close();
     }
   }
 
@@ -573,7 +590,7 @@ class Connection final : public ConnectionBase {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_ = false;
-  bool close_after_write_ = false;
+  Ending ending_ = Ending::kKeepAlive;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string out_head_;
@@ -626,8 +643,8 @@ std::string Server::Impl::Listen() {
   if (!options.tls_cert_file.empty()) {
     tls.emplace(ssl::context::tls_server);
     tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                     ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
     tls->use_certificate_chain_file(options.tls_cert_file, ec);
     if (ec) return "cannot load TLS certificate " + options.tls_cert_file + ": " + ec.message();

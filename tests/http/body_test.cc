@@ -47,7 +47,7 @@ TEST(DecodeJson, AcceptsObjectsAndRefusesWhatCouldLoseMoney) {
       {R"({"a":1} trailing)", false, "malformed JSON"},
       {"", false, "malformed JSON"},
       {"{\"a\":\"\xff\"}", false, "malformed JSON"},
-      {R"({"a":)" + deep_ok + "}", true, ""},    // 32 levels including the outer object
+      {R"({"a":)" + deep_ok + "}", true, ""},  // 32 levels including the outer object
       {R"({"a":)" + too_deep + "}", false, "deeper than 32"},
   };
   for (const JsonCase& c : cases) {

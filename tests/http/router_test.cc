@@ -117,8 +117,8 @@ TEST(Router, WrongMethodIs405WithAllow) {
 
 TEST(Router, UnknownPathIs404ResourceMissing) {
   Router router = RefundRoutes();
-  const char* paths[] = {"/x", "/v1/refunds/", "/v1/refunds//", "/v1/refunds/re_1/extra", "",
-                         "v1/refunds"};
+  const char* paths[] = {"/x", "/v1/refunds/", "/v1/refunds//", "/v1/refunds/re_1/extra",
+                         "",   "v1/refunds"};
   for (const char* path : paths) {
     Response response = Dispatch(router, Make("GET", path));
     EXPECT_EQ(response.status, 404) << path;
@@ -142,8 +142,8 @@ TEST(Router, NotFoundHandlerIsConfigurable) {
 }
 
 TEST(ErrorResponse, EscapesTheMessage) {
-  Response response = ErrorResponse(400, "invalid_request_error", "parameter_invalid",
-                                    "bad \"quote\"\n");
+  Response response =
+      ErrorResponse(400, "invalid_request_error", "parameter_invalid", "bad \"quote\"\n");
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.content_type, "application/json");
   EXPECT_EQ(boost::json::parse(response.body).at("error").at("message"), "bad \"quote\"\n");
