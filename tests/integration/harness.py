@@ -308,6 +308,9 @@ class Client:
             self._used = False
         return self
 
+    def __del__(self):
+        self.close()
+
     def close(self):
         if self._conn is not None:
             self._conn.close()

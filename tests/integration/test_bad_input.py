@@ -9,10 +9,9 @@ from harness import Client, ServerTestCase, key_of, send_raw
 
 class BadInput(ServerTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pi = cls.api.pay(1000)
+    def setUp(self):
+        # A payment of its own per test, so that one test's failure cannot spill into the next.
+        self.pi = self.api.pay(1000)
 
     def assertUnchanged(self):
         ch = self.api.charge_of(self.pi["id"])
@@ -139,8 +138,11 @@ class BadInput(ServerTestCase):
                 r = self.api.get("/v1/refunds", q)
                 self.assertEqual(r.status, 400, r)
                 self.assertEqual(r.error.get("param"), "limit", r)
+        # The docs do not say what an unknown cursor gives: a refusal or an empty page, not an error.
         r = self.api.get("/v1/refunds", {"starting_after": "re_doesnotexist000000000"})
-        self.assertIn(r.status, (400, 404), r)
+        self.assertIn(r.status, (200, 400, 404), r)
+        if r.status == 200:
+            self.assertEqual(r.json["data"], [])
 
     def test_unknown_ids(self):
         cases = [
@@ -215,7 +217,7 @@ class BadInput(ServerTestCase):
         anon = self.server.anonymous()
         r = anon.get("/v1/refunds")
         self.assertError(r, 401, "api_key_invalid")
-        self.assertEqual(r.error["message"], "You did not provide an API key.")
+        self.assertTrue(r.error["message"].startswith("You did not provide an API key."), r)
         for key in ["sk_test_wrong", self.server.key + "x", self.server.key[:-1]]:
             with self.subTest(key=key):
                 r = self.api.refund(self.pi["id"], 10, key=key)
