@@ -33,6 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+: >"$work/stdout"
+: >"$work/stderr"
 "$bin" serve --data "$work/data" --listen 127.0.0.1:0 >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 
