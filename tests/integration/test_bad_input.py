@@ -59,13 +59,22 @@ class BadInput(ServerTestCase):
         self.assertUnchanged()
 
     def test_json_amounts_of_the_wrong_type(self):
-        for amount in [10.5, 1e3, "ten", True, [1], {"v": 1}]:
+        for amount in [10.5, "ten", True, [1], {"v": 1}]:
             with self.subTest(amount=amount):
                 r = self.api.post("/v1/refunds", json_body={"payment_intent": self.pi["id"],
                                                             "amount": amount})
                 self.assertEqual(r.status, 400, r)
                 self.assertIn(r.error.get("code"), ("parameter_invalid_integer", "parameter_invalid"), r)
                 self.assertEqual(r.error.get("param"), "amount", r)
+        self.assertUnchanged()
+
+    def test_json_numbers_that_are_not_integers_in_their_text(self):
+        # An amount is read from its text: 1e3 and 1000.0 are not integers, whatever their value.
+        for text in ["1e3", "1E3", "1000.0", "1000.00", "0.5e3", "10.5"]:
+            with self.subTest(text=text):
+                raw = '{"payment_intent": "%s", "amount": %s}' % (self.pi["id"], text)
+                r = self.refund_json(raw)
+                self.assertError(r, 400, "parameter_invalid_integer", param="amount")
         self.assertUnchanged()
 
     def test_amounts_not_positive(self):
