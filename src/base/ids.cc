@@ -45,6 +45,22 @@ std::string RandomId(std::string_view prefix, int length) {
   return id;
 }
 
+std::string SortableId(std::string_view prefix, int64_t now_ms, int random_length) {
+  static constexpr std::string_view kBase62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  CHECK(now_ms >= 0);
+  char time_part[8];
+  uint64_t t = static_cast<uint64_t>(now_ms);
+  for (int i = 7; i >= 0; --i) {
+    time_part[i] = kBase62[t % 62];
+    t /= 62;
+  }
+  std::string id(prefix);
+  id.append(time_part, 8);
+  id += RandomFrom(kBase62, random_length);
+  return id;
+}
+
 std::string RandomDigits(int digits) {
   CHECK(digits > 0);
   return RandomFrom("123456789", 1) + RandomFrom("0123456789", digits - 1);

@@ -142,7 +142,7 @@ void CreatePaymentIntent(Call& call) {
   Write(call, [merchant = call.merchant_id, in = std::move(in).value()](
                   store::WriteTx& tx, int64_t now, bool& keep) {
     core::Payment p;
-    p.id = RandomId("pi_");
+    p.id = SortableId("pi_", now);
     p.merchant_id = merchant;
     p.dialect = std::string(kDialect);
     p.currency = in.currency;
@@ -264,7 +264,7 @@ void CreateRefund(Call& call) {
     service::NewRefund r;
     r.merchant_id = merchant;
     r.payment_id = in.payment_id;
-    r.refund_id = RandomId("re_");
+    r.refund_id = SortableId("re_", now);
     r.dialect = std::string(kDialect);
     r.request = core::RefundRequest{in.amount_minor, in.currency};
     r.reason = in.reason;

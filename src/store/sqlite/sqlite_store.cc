@@ -89,7 +89,9 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::Open(const std::s
   if (!version.ok()) return Err(version.error());
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(db).value()));
   store->schema_version_ = version.value();
+  (void)store->writer_db_->Exec("PRAGMA wal_autocheckpoint=0");
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
@@ -106,6 +108,11 @@ void SqliteStore::Close() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  // A last full checkpoint leaves a small WAL behind for the next start.
+  if (writer_db_) (void)sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr,
+                                                  SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 void SqliteStore::Submit(WriteJob job) {
@@ -140,21 +147,46 @@ void SqliteStore::WriterLoop() {
 
 void SqliteStore::RunBatch(std::vector<WriteJob>& batch) {
   Db& db = *writer_db_;
-  bool began = db.Exec("BEGIN IMMEDIATE").ok();
-  if (!began) {
+  auto exec = [&db](const char* sql) { return db.Prepare(sql).Exec().ok(); };
+  if (!exec("BEGIN IMMEDIATE")) {
     for (auto& job : batch) job.done(false);
     return;
   }
   SqliteWriteTx tx(db);
   for (auto& job : batch) {
-    bool ok = db.Exec("SAVEPOINT job").ok();
+    bool ok = exec("SAVEPOINT job");
     ok = ok && job.apply(tx);
-    if (!ok) (void)db.Exec("ROLLBACK TO job");
-    (void)db.Exec("RELEASE job");
+    if (!ok) (void)exec("ROLLBACK TO job");
+    (void)exec("RELEASE job");
   }
-  bool committed = db.Exec("COMMIT").ok();
+  bool committed = exec("COMMIT");
   if (!committed) (void)db.Exec("ROLLBACK");
   for (auto& job : batch) job.done(committed);
+  {
+    std::lock_guard lock(queue_mu_);
+    commits_since_checkpoint_ += 1;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+// Checkpoints copy the WAL back into the database file. Done here, on a connection of its own,
+// so that the writer never pays for them inside a commit (wal_autocheckpoint is off for it).
+void SqliteStore::CheckpointLoop() {
+  auto db = Db::Open(path_);
+  if (!db.ok()) return;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                              [&] { return closing_ || commits_since_checkpoint_ >= 64; });
+      if (closing_) return;
+      if (commits_since_checkpoint_ == 0) continue;
+      commits_since_checkpoint_ = 0;
+    }
+    int wal_frames = 0, checkpointed = 0;
+    sqlite3_wal_checkpoint_v2(db.value()->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                              &checkpointed);
+  }
 }
 
 StoreResult<std::optional<core::Payment>> SqliteStore::ReadPayment(const std::string& merchant_id,

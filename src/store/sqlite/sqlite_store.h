@@ -54,6 +54,7 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, std::unique_ptr<Db> writer);
   void WriterLoop();
   void RunBatch(std::vector<WriteJob>& batch);
+  void CheckpointLoop();
 
   // A read connection from the pool (opened on demand), returned on destruction.
   class Reader;
@@ -68,6 +69,9 @@ class SqliteStore final : public Store {
   std::deque<WriteJob> queue_;
   bool closing_ = false;
   std::thread writer_;
+  std::condition_variable checkpoint_cv_;  // guarded by queue_mu_
+  int commits_since_checkpoint_ = 0;
+  std::thread checkpointer_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;

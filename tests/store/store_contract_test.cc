@@ -1,0 +1,244 @@
+// The Store contract suite: every backend must pass it. It proves scoping by merchant, the
+// per-job savepoints of group commit, idempotency records, paging, concurrent refunds on one
+// payment, and that committed data survives closing and reopening.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "core/money.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace refundd::store {
+namespace {
+
+// A backend under test: opens a store on a location that survives Reopen().
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& location)> open;
+};
+
+std::vector<Backend> Backends() {
+  return {{"sqlite", [](const std::string& dir) -> std::unique_ptr<Store> {
+             auto s = sqlite::SqliteStore::Open(dir + "/refundd.db");
+             EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
+             return s.ok() ? std::move(s).value() : nullptr;
+           }}};
+}
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("refundd-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = GetParam().open(dir_.string());
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_->CreateMerchant({"mer_a", "a", 1}, {{"native", "hash_a", "mer_a", ""}}).ok());
+    ASSERT_TRUE(store_->CreateMerchant({"mer_b", "b", 2}, {{"native", "hash_b", "mer_b", ""}}).ok());
+  }
+  void TearDown() override {
+    if (store_) store_->Close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_->Close();
+    store_ = GetParam().open(dir_.string());
+    ASSERT_NE(store_, nullptr);
+  }
+
+  static core::Payment NewPayment(const std::string& id, const std::string& merchant,
+                                  int64_t captured) {
+    core::Payment p;
+    p.id = id;
+    p.merchant_id = merchant;
+    p.dialect = "native";
+    p.currency = *core::FindCurrency("USD");
+    p.amount_minor = captured;
+    p.captured_minor = captured;
+    p.status = core::PaymentStatus::kCaptured;
+    p.metadata = {{"order", "42"}};
+    p.created_ms = p.updated_ms = 1000;
+    return p;
+  }
+  static core::Refund NewRefund(const std::string& id, const core::Payment& p, int64_t amount) {
+    core::Refund r;
+    r.id = id;
+    r.merchant_id = p.merchant_id;
+    r.payment_id = p.id;
+    r.dialect = "native";
+    r.currency = p.currency;
+    r.amount_minor = amount;
+    r.status = core::RefundStatus::kSucceeded;
+    r.created_ms = r.updated_ms = 2000;
+    return r;
+  }
+  bool Write(std::function<bool(WriteTx&)> apply) { return store_->SubmitAndWait(std::move(apply)); }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, CredentialsFindTheirMerchant) {
+  auto c = store_->FindCredential("native", "hash_b");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.value().has_value());
+  EXPECT_EQ(c.value()->merchant_id, "mer_b");
+  EXPECT_FALSE(store_->FindCredential("native", "nope").value().has_value());
+  EXPECT_FALSE(store_->FindCredential("rapyd", "hash_b").value().has_value());
+  EXPECT_FALSE(store_->CreateMerchant({"mer_c", "a", 3}, {}).ok()) << "names are unique";
+  EXPECT_EQ(store_->ListMerchants().value().size(), 2u);
+  EXPECT_EQ(store_->FindMerchantByName("a").value()->id, "mer_a");
+}
+
+TEST_P(StoreContract, PaymentsAreScopedByMerchant) {
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 500)).ok(); }));
+  auto own = store_->ReadPayment("mer_a", "pi_1");
+  ASSERT_TRUE(own.ok() && own.value().has_value());
+  EXPECT_EQ(own.value()->captured_minor, 500);
+  EXPECT_EQ(own.value()->metadata.at("order"), "42");
+  EXPECT_FALSE(store_->ReadPayment("mer_b", "pi_1").value().has_value());
+  Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.LoadPaymentForUpdate("mer_b", "pi_1").value().has_value());
+    return true;
+  });
+}
+
+TEST_P(StoreContract, AJobThatFailsRollsBackOnlyItsOwnWrites) {
+  std::vector<std::future<bool>> results;
+  std::atomic<int> applied{0};
+  for (int i = 0; i < 50; ++i) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    results.push_back(promise->get_future());
+    store_->Submit(WriteJob{[i, &applied](WriteTx& tx) {
+                              ++applied;
+                              auto p = NewPayment("pi_" + std::to_string(i), "mer_a", 100);
+                              EXPECT_TRUE(tx.InsertPayment(p).ok());
+                              return i % 5 != 0;  // every fifth job gives up after writing
+                            },
+                            [promise](bool committed) { promise->set_value(committed); }});
+  }
+  for (auto& r : results) EXPECT_TRUE(r.get());
+  EXPECT_EQ(applied.load(), 50);
+  for (int i = 0; i < 50; ++i) {
+    bool present = store_->ReadPayment("mer_a", "pi_" + std::to_string(i)).value().has_value();
+    EXPECT_EQ(present, i % 5 != 0) << i;
+  }
+}
+
+TEST_P(StoreContract, RefundsPageNewestFirstWithCursors) {
+  core::Payment p = NewPayment("pi_1", "mer_a", 10'000);
+  core::Payment other = NewPayment("pi_2", "mer_a", 10'000);
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    bool ok = tx.InsertPayment(p).ok() && tx.InsertPayment(other).ok();
+    for (int i = 0; i < 7; ++i) {
+      ok = ok && tx.InsertRefund(NewRefund("re_" + std::to_string(i), i < 5 ? p : other, 1)).ok();
+    }
+    return ok;
+  }));
+  auto page = store_->ListRefunds({"mer_a", "", "", "", 3}).value();
+  ASSERT_EQ(page.refunds.size(), 3u);
+  EXPECT_TRUE(page.has_more);
+  EXPECT_EQ(page.refunds[0].id, "re_6");
+  EXPECT_EQ(page.refunds[2].id, "re_4");
+  auto next = store_->ListRefunds({"mer_a", "", "re_4", "", 3}).value();
+  EXPECT_EQ(next.refunds.front().id, "re_3");
+  EXPECT_TRUE(next.has_more);
+  auto last = store_->ListRefunds({"mer_a", "", "re_1", "", 3}).value();
+  ASSERT_EQ(last.refunds.size(), 1u);
+  EXPECT_FALSE(last.has_more);
+  auto before = store_->ListRefunds({"mer_a", "", "", "re_1", 2}).value();
+  ASSERT_EQ(before.refunds.size(), 2u);
+  EXPECT_EQ(before.refunds[0].id, "re_3");
+  EXPECT_EQ(before.refunds[1].id, "re_2");
+  EXPECT_TRUE(before.has_more);
+  auto by_payment = store_->ListRefunds({"mer_a", "pi_2", "", "", 10}).value();
+  EXPECT_EQ(by_payment.refunds.size(), 2u);
+  EXPECT_TRUE(store_->ListRefunds({"mer_b", "", "", "", 10}).value().refunds.empty());
+  EXPECT_TRUE(store_->ListRefunds({"mer_b", "", "re_4", "", 10}).value().refunds.empty());
+}
+
+TEST_P(StoreContract, IdempotencyRecordsAreKeptPerMerchantAndPurgedByAge) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    return tx.PutIdempotency({"mer_a", "k1", "fp", 400, "application/json", "{\"e\":1}", 100}).ok() &&
+           tx.PutIdempotency({"mer_a", "k2", "fp", 200, "application/json", "{}", 5000}).ok();
+  }));
+  Write([](WriteTx& tx) {
+    auto r = tx.LoadIdempotency("mer_a", "k1").value();
+    EXPECT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(r->body, "{\"e\":1}");
+    EXPECT_FALSE(tx.LoadIdempotency("mer_b", "k1").value().has_value());
+    return true;
+  });
+  EXPECT_EQ(store_->PurgeIdempotency(1000).value(), 1);
+  Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.LoadIdempotency("mer_a", "k1").value().has_value());
+    EXPECT_TRUE(tx.LoadIdempotency("mer_a", "k2").value().has_value());
+    return true;
+  });
+}
+
+TEST_P(StoreContract, AliasesResolveWithinTheirMerchant) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    EXPECT_TRUE(tx.InsertAlias({"mer_a", "ticket", "123", "pi_1"}).value());
+    EXPECT_FALSE(tx.InsertAlias({"mer_a", "ticket", "123", "pi_2"}).value());
+    return true;
+  }));
+  EXPECT_EQ(*store_->ReadAlias("mer_a", "ticket", "123").value(), "pi_1");
+  EXPECT_FALSE(store_->ReadAlias("mer_b", "ticket", "123").value().has_value());
+}
+
+TEST_P(StoreContract, CommittedWritesSurviveReopening) {
+  core::Payment p = NewPayment("pi_1", "mer_a", 1000);
+  p.refunded_minor = 300;
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    return tx.InsertPayment(p).ok() && tx.InsertRefund(NewRefund("re_1", p, 300)).ok();
+  }));
+  Reopen();
+  EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 300);
+  EXPECT_EQ(store_->ReadRefund("mer_a", "re_1").value()->amount_minor, 300);
+  EXPECT_EQ(store_->ListMerchants().value().size(), 2u);
+}
+
+TEST_P(StoreContract, ConcurrentJobsOnOnePaymentNeverOverRefund) {
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 1000)).ok(); }));
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        store_->SubmitAndWait([&, t, i](WriteTx& tx) {
+          core::Payment p = *tx.LoadPaymentForUpdate("mer_a", "pi_1").value();
+          if (p.RefundableMinor() < 7) return true;
+          p.refunded_minor += 7;
+          core::Refund r = NewRefund("re_" + std::to_string(t) + "_" + std::to_string(i), p, 7);
+          if (!tx.InsertRefund(r).ok() || !tx.UpdatePayment(p).ok()) return false;
+          ++granted;
+          return true;
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(granted.load(), 1000 / 7);
+  EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 7 * (1000 / 7));
+}
+
+TEST_P(StoreContract, SubmitAfterCloseIsAnsweredNotCommitted) {
+  store_->Close();
+  EXPECT_FALSE(store_->SubmitAndWait([](WriteTx&) { return true; }));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
+
+}  // namespace
+}  // namespace refundd::store
