@@ -36,8 +36,8 @@ Result<boost::json::value, std::string> DecodeJson(std::string_view body);
 Result<boost::json::value, std::string> DecodeForm(std::string_view body);
 // Picks the decoder from the Content-Type header (media type compared case-insensitively,
 // parameters such as "; charset=utf-8" ignored); without one, JSON when the body starts with '{'
-// after whitespace, else form. An empty (or all-whitespace) body decodes to an empty object, whatever
-// the content type. An unsupported content type is an error naming it.
+// after whitespace, else form. An empty (or all-whitespace) body decodes to an empty object,
+// whatever the content type. An unsupported content type is an error naming it.
 Result<boost::json::value, std::string> DecodeBody(const Request& request);
 // Query strings use the form decoder.
 Result<boost::json::value, std::string> DecodeQuery(std::string_view query);
