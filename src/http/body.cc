@@ -93,6 +93,18 @@ std::string CheckNumbers(std::string_view text) {
   return "";
 }
 
+// A parameter name as quoted in an error message: short, printable ASCII, so the message can go
+// into any JSON or log line whatever bytes the client sent.
+std::string Shown(std::string_view name) {
+  constexpr std::size_t kMaxShown = 64;
+  std::string shown;
+  for (char c : name.substr(0, kMaxShown)) {
+    shown.push_back(c >= ' ' && c < 127 ? c : '?');
+  }
+  if (name.size() > kMaxShown) shown += "...";
+  return shown;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -169,27 +181,27 @@ std::string SplitName(std::string_view name, std::vector<KeyPart>& parts) {
   parts.clear();
   std::size_t open = name.find('[');
   std::string_view base = name.substr(0, open);
-  if (base.empty()) return "empty parameter name in '" + std::string(name) + "'";
+  if (base.empty()) return "empty parameter name in '" + Shown(name) + "'";
   if (base.find(']') != std::string_view::npos) {
-    return "unbalanced ']' in parameter '" + std::string(name) + "'";
+    return "unbalanced ']' in parameter '" + Shown(name) + "'";
   }
   parts.push_back({KeyPart::kKey, base});
   std::size_t pos = open;
   while (pos != std::string_view::npos && pos < name.size()) {
     if (name[pos] != '[') {
-      return "unexpected text after ']' in parameter '" + std::string(name) + "'";
+      return "unexpected text after ']' in parameter '" + Shown(name) + "'";
     }
     std::size_t close = name.find(']', pos);
     if (close == std::string_view::npos) {
-      return "missing ']' in parameter '" + std::string(name) + "'";
+      return "missing ']' in parameter '" + Shown(name) + "'";
     }
     std::string_view inner = name.substr(pos + 1, close - pos - 1);
     if (inner.find('[') != std::string_view::npos) {
-      return "nested '[' in parameter '" + std::string(name) + "'";
+      return "nested '[' in parameter '" + Shown(name) + "'";
     }
     if (inner.empty()) {
       if (close + 1 != name.size()) {
-        return "'[]' must come last in parameter '" + std::string(name) + "'";
+        return "'[]' must come last in parameter '" + Shown(name) + "'";
       }
       parts.push_back({KeyPart::kAppend, inner});
     } else if (inner.size() <= 6 &&
@@ -201,7 +213,7 @@ std::string SplitName(std::string_view name, std::vector<KeyPart>& parts) {
       parts.push_back({KeyPart::kKey, inner});
     }
     if (parts.size() > kMaxDepth) {
-      return "parameter '" + std::string(name) + "' nests deeper than 32 levels";
+      return "parameter '" + Shown(name) + "' nests deeper than 32 levels";
     }
     pos = close + 1;
   }
@@ -212,7 +224,7 @@ std::string SplitName(std::string_view name, std::vector<KeyPart>& parts) {
 std::string Insert(json::object& root, const std::vector<KeyPart>& parts, std::string_view name,
                    std::string_view value) {
   auto conflict = [&](std::string_view prefix_kind) {
-    return "parameter '" + std::string(name) + "' conflicts with an earlier parameter that " +
+    return "parameter '" + Shown(name) + "' conflicts with an earlier parameter that " +
            std::string(prefix_kind);
   };
   json::value* node = &root[parts[0].text];
@@ -234,12 +246,12 @@ std::string Insert(json::object& root, const std::vector<KeyPart>& parts, std::s
     } else if (part.index == array.size()) {
       node = &array.emplace_back(nullptr);
     } else {
-      return "parameter '" + std::string(name) + "' skips list positions (index " +
+      return "parameter '" + Shown(name) + "' skips list positions (index " +
              std::to_string(part.index) + " after " + std::to_string(array.size()) + " elements)";
     }
   }
   if (!node->is_null()) {
-    if (node->is_string()) return "parameter '" + std::string(name) + "' is given twice";
+    if (node->is_string()) return "parameter '" + Shown(name) + "' is given twice";
     return conflict("uses the same name for an object or a list");
   }
   node->emplace_string() = value;
@@ -282,11 +294,11 @@ Result<json::value, std::string> DecodeForm(std::string_view body) {
     std::string_view raw_name = pair.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
     if (!PercentDecode(raw_name, name)) {
-      return Fail("bad percent-escape or invalid UTF-8 in parameter name '" +
-                  std::string(raw_name) + "'");
+      return Fail("bad percent-escape or invalid UTF-8 in parameter name '" + Shown(raw_name) +
+                  "'");
     }
     if (!PercentDecode(raw_value, value)) {
-      return Fail("bad percent-escape or invalid UTF-8 in the value of '" + name + "'");
+      return Fail("bad percent-escape or invalid UTF-8 in the value of '" + Shown(name) + "'");
     }
     std::string problem = SplitName(name, parts);
     if (problem.empty()) problem = Insert(root, parts, name, value);
@@ -314,7 +326,7 @@ Result<json::value, std::string> DecodeBody(const Request& request) {
   }
   if (equals_ci(type, "application/json")) return DecodeJson(request.body);
   if (equals_ci(type, "application/x-www-form-urlencoded")) return DecodeForm(request.body);
-  return Fail("unsupported content type '" + std::string(type) +
+  return Fail("unsupported content type '" + Shown(type) +
               "': send application/json or application/x-www-form-urlencoded");
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "base/check.h"
@@ -31,6 +32,13 @@ void CheckNumbers(const boost::json::value& v) {
   }
 }
 
+// Error messages go into JSON bodies and logs as they are: short printable ASCII only.
+void CheckMessage(const std::string& message) {
+  CHECK(!message.empty());
+  CHECK(message.size() < 1000);
+  for (char c : message) CHECK(c >= ' ' && c < 127);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(json.value().is_object());
     CheckNumbers(json.value());
   } else {
-    CHECK(!json.error().empty());
+    CheckMessage(json.error());
   }
   auto form = refundd::http::DecodeForm(input);
   if (form.ok()) {
@@ -48,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Form values are strings, so they serialize to valid JSON (invalid UTF-8 was refused).
     (void)boost::json::serialize(form.value());
   } else {
-    CHECK(!form.error().empty());
+    CheckMessage(form.error());
   }
   auto query = refundd::http::DecodeQuery(input);
   CHECK(query.ok() == form.ok());

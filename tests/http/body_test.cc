@@ -141,6 +141,15 @@ TEST(DecodeForm, BuildsStripeShapedObjects) {
   }
 }
 
+TEST(DecodeForm, ErrorMessagesQuoteNamesAsShortPrintableText) {
+  auto result = DecodeForm("\xff[=1");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().find("'?['"), std::string::npos) << result.error();
+  result = DecodeForm(std::string(5000, 'n') + "]=1");
+  ASSERT_FALSE(result.ok());
+  EXPECT_LT(result.error().size(), 200u) << result.error();
+}
+
 TEST(DecodeForm, RefusesNamesNestedDeeperThan32) {
   std::string name = "a";
   for (int i = 0; i < 32; ++i) name += "[k]";

@@ -398,6 +398,24 @@ TEST(Server, StalledRequestIs408WithinTheTimeout) {
   EXPECT_EQ(responder.calls(), 0);
 }
 
+TEST(Server, StalledSecondRequestOnAKeepAliveConnectionIs408) {
+  DelayedResponder responder(milliseconds(0));
+  ServerOptions options = TestOptions();
+  options.request_timeout_ms = 300;
+  options.idle_timeout_ms = 60'000;
+  RunningServer server(options, responder.handler());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto first = client.Read();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, 200);
+  ASSERT_TRUE(client.Send("GET /second HTTP/1.1\r\nHost"));
+  auto response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST(Server, SilentNewConnectionIsClosedWithoutAnswer) {
   DelayedResponder responder(milliseconds(0));
   ServerOptions options = TestOptions();
