@@ -82,6 +82,12 @@ std::string_view RefusalName(Refusal refusal) {
       return "refund_not_cancelable";
     case Refusal::kRefundTransitionInvalid:
       return "refund_transition_invalid";
+    case Refusal::kUnknownPart:
+      return "unknown_part";
+    case Refusal::kPartExceedsRefundable:
+      return "part_exceeds_refundable";
+    case Refusal::kPartsDoNotAddUp:
+      return "parts_do_not_add_up";
   }
   return "unknown";
 }

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/currency.h"
 
@@ -25,6 +27,29 @@ std::string_view PaymentStatusName(PaymentStatus status);
 bool ParsePaymentStatus(std::string_view name, PaymentStatus& out);
 
 using Metadata = std::map<std::string, std::string>;
+
+// A named share of a payment that refunds must respect on its own: Kushki's tax buckets
+// (subtotalIva, iva, ice, ...), Rapyd's e-wallet split. Each part keeps the payment's invariant:
+//   0 <= refunded_minor + pending_minor <= captured_minor <= amount_minor
+// and the parts of a payment add up to the payment's own amounts.
+struct Part {
+  std::string name;  // [A-Za-z0-9_.-]+, unique within the payment
+  int64_t amount_minor = 0;
+  int64_t captured_minor = 0;
+  int64_t refunded_minor = 0;
+  int64_t pending_minor = 0;
+  int64_t RefundableMinor() const { return captured_minor - refunded_minor - pending_minor; }
+};
+
+// An amount attributed to one part (of a refund, or of a refund request).
+struct PartAmount {
+  std::string name;
+  int64_t amount_minor = 0;
+  friend bool operator==(const PartAmount&, const PartAmount&) = default;
+};
+
+// Whether `name` is a valid part name.
+bool ValidPartName(std::string_view name);
 
 struct Payment {
   std::string id;           // the id its creating dialect shows (pi_..., ...): unique
@@ -45,14 +70,12 @@ struct Payment {
   int64_t updated_ms = 0;
   int64_t canceled_ms = 0;  // 0 when not canceled
   std::string attrs;        // dialect-owned opaque text (JSON), never read by the core
+  std::vector<Part> parts;  // empty, or the split of this payment into named parts
 
   // What can still be refunded: captured minus succeeded and pending refunds.
   int64_t RefundableMinor() const { return captured_minor - refunded_minor - pending_minor; }
   // Whether the invariant above holds.
-  bool Consistent() const {
-    return refunded_minor >= 0 && pending_minor >= 0 && captured_minor >= 0 &&
-           refunded_minor + pending_minor <= captured_minor && captured_minor <= amount_minor;
-  }
+  bool Consistent() const;
 };
 
 }  // namespace refundd::core

@@ -28,6 +28,7 @@ struct Refund {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string attrs;  // dialect-owned opaque text (JSON), never read by the core
+  std::vector<PartAmount> parts;  // how the amount falls on the payment's parts; empty if none
 };
 
 }  // namespace refundd::core

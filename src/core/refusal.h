@@ -20,6 +20,9 @@ enum class Refusal {
   kPaymentNotConfirmable,    // confirm of a payment that is not open
   kRefundNotCancelable,      // cancel of a refund that is not pending
   kRefundTransitionInvalid,  // any other transition not in the table
+  kUnknownPart,              // a refund names a part the payment does not have
+  kPartExceedsRefundable,    // a part's amount is above what that part still has
+  kPartsDoNotAddUp,          // the parts of a refund do not sum to its amount
 };
 
 std::string_view RefusalName(Refusal refusal);

@@ -27,17 +27,28 @@ Result<Unit, Refusal> VoidPayment(Payment& payment, int64_t now_ms);
 
 // --- refunds ---
 struct RefundRequest {
-  std::optional<int64_t> amount_minor;    // nullopt: everything still refundable
-  std::optional<Currency> currency;       // nullopt: the payment's
+  std::optional<int64_t> amount_minor;  // nullopt: everything still refundable (or the parts' sum)
+  std::optional<Currency> currency;     // nullopt: the payment's
+  std::vector<PartAmount> parts;        // empty: the core allocates over the payment's parts
 };
 
-// Decides the amount of a new refund against `payment`. Checks, in this order: state (voided,
-// not captured), currency, amount (positive, bounded), fully refunded, exceeds refundable.
-Result<int64_t, Refusal> DecideRefund(const Payment& payment, const RefundRequest& request);
+// What a new refund takes: its amount and, for a payment with parts, how it falls on them.
+struct RefundPlan {
+  int64_t amount_minor = 0;
+  std::vector<PartAmount> parts;
+};
 
-// Records a new refund of `amount_minor` (from DecideRefund) in `status` kPending or kSucceeded:
-// pending holds the amount, succeeded counts it as refunded.
-void ApplyNewRefund(Payment& payment, int64_t amount_minor, RefundStatus status, int64_t now_ms);
+// Decides a new refund against `payment`. Checks, in this order: state (voided, not captured),
+// currency, amount (positive, bounded), fully refunded, parts (known, within each part's
+// refundable, adding up to the amount), exceeds refundable. A request without parts on a payment
+// with parts is allocated over the parts in proportion to what each still has
+// (SplitProportionally), so a full refund takes exactly what each part has left.
+Result<RefundPlan, Refusal> DecideRefund(const Payment& payment, const RefundRequest& request);
+
+// Records a new refund (from DecideRefund) in `status` kPending or kSucceeded: pending holds the
+// amount, succeeded counts it as refunded; the same for each part.
+void ApplyNewRefund(Payment& payment, const RefundPlan& plan, RefundStatus status,
+                    int64_t now_ms);
 
 // The one transition table. Moves `refund` to `to` and updates the payment's held and refunded
 // amounts: pending->succeeded moves the hold to refunded; pending->failed|canceled releases the

@@ -9,9 +9,9 @@ UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund
   if (!loaded.value()) return Err(UseCaseError::NotFound("payment"));
   core::Payment payment = std::move(*loaded.value());
 
-  auto amount = core::DecideRefund(payment, input.request);
-  if (!amount.ok()) return Err(UseCaseError::Refused(amount.error()));
-  core::ApplyNewRefund(payment, amount.value(), input.initial_status, now_ms);
+  auto plan = core::DecideRefund(payment, input.request);
+  if (!plan.ok()) return Err(UseCaseError::Refused(plan.error()));
+  core::ApplyNewRefund(payment, plan.value(), input.initial_status, now_ms);
 
   core::Refund refund;
   refund.id = input.refund_id;
@@ -19,7 +19,8 @@ UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund
   refund.payment_id = payment.id;
   refund.dialect = input.dialect;
   refund.currency = payment.currency;
-  refund.amount_minor = amount.value();
+  refund.amount_minor = plan.value().amount_minor;
+  refund.parts = plan.value().parts;
   refund.status = input.initial_status;
   refund.reason = input.reason;
   refund.metadata = input.metadata;

@@ -33,10 +33,10 @@ Refund RefundOf(const Payment& p, int64_t amount, RefundStatus status) {
 
 TEST(RefundDecision, DefaultsToEverythingThatRemains) {
   Payment p = Captured(1000);
-  EXPECT_EQ(DecideRefund(p, {}).value(), 1000);
-  ApplyNewRefund(p, 300, RefundStatus::kSucceeded, 1);
-  ApplyNewRefund(p, 200, RefundStatus::kPending, 1);
-  EXPECT_EQ(DecideRefund(p, {}).value(), 500);
+  EXPECT_EQ(DecideRefund(p, {}).value().amount_minor, 1000);
+  ApplyNewRefund(p, RefundPlan{300, {}}, RefundStatus::kSucceeded, 1);
+  ApplyNewRefund(p, RefundPlan{200, {}}, RefundStatus::kPending, 1);
+  EXPECT_EQ(DecideRefund(p, {}).value().amount_minor, 500);
 }
 
 TEST(RefundDecision, EachRefusalHasItsName) {
@@ -49,9 +49,9 @@ TEST(RefundDecision, EachRefusalHasItsName) {
   Payment voided = open;
   voided.status = PaymentStatus::kVoided;
   Payment exhausted = captured;
-  ApplyNewRefund(exhausted, 1000, RefundStatus::kSucceeded, 1);
+  ApplyNewRefund(exhausted, RefundPlan{1000, {}}, RefundStatus::kSucceeded, 1);
   Payment held = captured;
-  ApplyNewRefund(held, 1000, RefundStatus::kPending, 1);
+  ApplyNewRefund(held, RefundPlan{1000, {}}, RefundStatus::kPending, 1);
   const Currency eur = *FindCurrency("EUR");
 
   struct Row {
@@ -62,15 +62,15 @@ TEST(RefundDecision, EachRefusalHasItsName) {
   } rows[] = {
       {"voided", voided, {}, Refusal::kPaymentVoided},
       {"open", open, {}, Refusal::kPaymentNotCaptured},
-      {"authorized", authorized, {100, std::nullopt}, Refusal::kPaymentNotCaptured},
-      {"currency", captured, {100, eur}, Refusal::kCurrencyMismatch},
-      {"zero", captured, {0, std::nullopt}, Refusal::kAmountNotPositive},
-      {"negative", captured, {-1, std::nullopt}, Refusal::kAmountNotPositive},
-      {"huge", captured, {kMaxAmountMinor + 1, std::nullopt}, Refusal::kAmountTooLarge},
-      {"over", captured, {1001, std::nullopt}, Refusal::kAmountExceedsRefundable},
-      {"exhausted", exhausted, {1, std::nullopt}, Refusal::kFullyRefunded},
+      {"authorized", authorized, {100, std::nullopt, {}}, Refusal::kPaymentNotCaptured},
+      {"currency", captured, {100, eur, {}}, Refusal::kCurrencyMismatch},
+      {"zero", captured, {0, std::nullopt, {}}, Refusal::kAmountNotPositive},
+      {"negative", captured, {-1, std::nullopt, {}}, Refusal::kAmountNotPositive},
+      {"huge", captured, {kMaxAmountMinor + 1, std::nullopt, {}}, Refusal::kAmountTooLarge},
+      {"over", captured, {1001, std::nullopt, {}}, Refusal::kAmountExceedsRefundable},
+      {"exhausted", exhausted, {1, std::nullopt, {}}, Refusal::kFullyRefunded},
       {"exhausted default", exhausted, {}, Refusal::kFullyRefunded},
-      {"held by pending", held, {1, std::nullopt}, Refusal::kFullyRefunded},
+      {"held by pending", held, {1, std::nullopt, {}}, Refusal::kFullyRefunded},
   };
   for (const Row& r : rows) {
     auto decided = DecideRefund(r.payment, r.request);
@@ -81,9 +81,9 @@ TEST(RefundDecision, EachRefusalHasItsName) {
 
 TEST(RefundDecision, OverRefundIsRefusedByOneMinorUnit) {
   Payment p = Captured(1000);
-  ApplyNewRefund(p, 999, RefundStatus::kSucceeded, 1);
-  EXPECT_EQ(DecideRefund(p, {2, std::nullopt}).error(), Refusal::kAmountExceedsRefundable);
-  EXPECT_EQ(DecideRefund(p, {1, std::nullopt}).value(), 1);
+  ApplyNewRefund(p, RefundPlan{999, {}}, RefundStatus::kSucceeded, 1);
+  EXPECT_EQ(DecideRefund(p, {2, std::nullopt, {}}).error(), Refusal::kAmountExceedsRefundable);
+  EXPECT_EQ(DecideRefund(p, {1, std::nullopt, {}}).value().amount_minor, 1);
 }
 
 TEST(RefundTransitions, FollowTheOneTable) {
@@ -120,7 +120,7 @@ TEST(RefundTransitions, PendingHoldsAndFailureReleases) {
   };
   for (const Row& r : rows) {
     Payment p = Captured(1000);
-    ApplyNewRefund(p, 400, r.first, 1);
+    ApplyNewRefund(p, RefundPlan{400, {}}, r.first, 1);
     Refund refund = RefundOf(p, 400, r.first);
     ASSERT_TRUE(TransitionRefund(p, refund, r.to, 2).ok());
     EXPECT_EQ(refund.status, r.to);
@@ -132,7 +132,7 @@ TEST(RefundTransitions, PendingHoldsAndFailureReleases) {
 
 TEST(RefundTransitions, CancelOfASucceededRefundIsRefused) {
   Payment p = Captured(1000);
-  ApplyNewRefund(p, 400, RefundStatus::kSucceeded, 1);
+  ApplyNewRefund(p, RefundPlan{400, {}}, RefundStatus::kSucceeded, 1);
   Refund refund = RefundOf(p, 400, RefundStatus::kSucceeded);
   EXPECT_EQ(TransitionRefund(p, refund, RefundStatus::kCanceled, 2).error(),
             Refusal::kRefundNotCancelable);
@@ -152,7 +152,7 @@ TEST(PaymentRules, CaptureVoidAndConfirmFollowTheLifecycle) {
   EXPECT_EQ(CapturePayment(p, 0, 1).error(), Refusal::kAmountNotPositive);
   ASSERT_TRUE(CapturePayment(p, 600, 1).ok());
   EXPECT_EQ(p.captured_minor, 600);
-  EXPECT_EQ(DecideRefund(p, {601, std::nullopt}).error(), Refusal::kAmountExceedsRefundable);
+  EXPECT_EQ(DecideRefund(p, {601, std::nullopt, {}}).error(), Refusal::kAmountExceedsRefundable);
   EXPECT_EQ(VoidPayment(p, 1).error(), Refusal::kPaymentNotVoidable);
 
   Payment q;
@@ -175,7 +175,7 @@ TEST(RefundInvariant, HoldsUnderRandomSequences) {
     for (int step = 0; step < 60; ++step) {
       if (rng() % 3 != 0 || refunds.empty()) {
         int64_t amount = 1 + static_cast<int64_t>(rng() % 3000);
-        auto decided = DecideRefund(p, {amount, std::nullopt});
+        auto decided = DecideRefund(p, {amount, std::nullopt, {}});
         if (!decided.ok()) {
           EXPECT_TRUE(decided.error() == Refusal::kAmountExceedsRefundable ||
                       decided.error() == Refusal::kFullyRefunded);
@@ -183,7 +183,7 @@ TEST(RefundInvariant, HoldsUnderRandomSequences) {
           continue;
         }
         RefundStatus s = rng() % 2 ? RefundStatus::kPending : RefundStatus::kSucceeded;
-        ApplyNewRefund(p, amount, s, step);
+        ApplyNewRefund(p, RefundPlan{amount, {}}, s, step);
         refunds.push_back(RefundOf(p, amount, s));
       } else {
         Refund& r = refunds[rng() % refunds.size()];
@@ -201,6 +201,89 @@ TEST(RefundInvariant, HoldsUnderRandomSequences) {
       ASSERT_LE(succeeded + pending, p.captured_minor);
     }
   }
+}
+
+// A payment split into parts, like Kushki's tax buckets: 800 base + 200 tax.
+Payment WithParts() {
+  Payment p;
+  p.id = "pi_parts";
+  p.currency = *FindCurrency("COP");
+  p.amount_minor = 1000;
+  p.parts = {{"subtotalIva", 800, 0, 0, 0}, {"iva", 200, 0, 0, 0}};
+  EXPECT_TRUE(ConfirmPayment(p, true, 0).ok());
+  return p;
+}
+
+TEST(RefundParts, ExplicitPartsAreCheckedOneByOne) {
+  Payment p = WithParts();
+  struct Row {
+    const char* name;
+    std::optional<int64_t> amount;
+    std::vector<PartAmount> parts;
+    std::optional<Refusal> refusal;
+    int64_t planned;
+  } rows[] = {
+      {"within", std::nullopt, {{"subtotalIva", 100}, {"iva", 20}}, std::nullopt, 120},
+      {"with matching amount", 120, {{"subtotalIva", 100}, {"iva", 20}}, std::nullopt, 120},
+      {"amount disagrees", 121, {{"subtotalIva", 100}, {"iva", 20}}, Refusal::kPartsDoNotAddUp, 0},
+      {"bucket over", std::nullopt, {{"iva", 201}}, Refusal::kPartExceedsRefundable, 0},
+      {"unknown bucket", std::nullopt, {{"ice", 1}}, Refusal::kUnknownPart, 0},
+      {"bucket twice", std::nullopt, {{"iva", 1}, {"iva", 1}}, Refusal::kUnknownPart, 0},
+      {"all zero", std::nullopt, {{"iva", 0}}, Refusal::kAmountNotPositive, 0},
+      {"negative", std::nullopt, {{"iva", -1}}, Refusal::kAmountNotPositive, 0},
+  };
+  for (const Row& r : rows) {
+    auto plan = DecideRefund(p, {r.amount, std::nullopt, r.parts});
+    if (r.refusal) {
+      ASSERT_FALSE(plan.ok()) << r.name;
+      EXPECT_EQ(plan.error(), *r.refusal) << r.name;
+    } else {
+      ASSERT_TRUE(plan.ok()) << r.name;
+      EXPECT_EQ(plan.value().amount_minor, r.planned) << r.name;
+    }
+  }
+}
+
+TEST(RefundParts, EachBucketNeverExceedsWhatItStillHas) {
+  Payment p = WithParts();
+  auto first = DecideRefund(p, {std::nullopt, std::nullopt, {{"iva", 150}}});
+  ApplyNewRefund(p, first.value(), RefundStatus::kSucceeded, 1);
+  EXPECT_EQ(DecideRefund(p, {std::nullopt, std::nullopt, {{"iva", 51}}}).error(),
+            Refusal::kPartExceedsRefundable);
+  auto rest = DecideRefund(p, {});  // full refund of what remains, allocated per bucket
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest.value().amount_minor, 850);
+  EXPECT_EQ(rest.value().parts,
+            (std::vector<PartAmount>{{"subtotalIva", 800}, {"iva", 50}}));
+  ApplyNewRefund(p, rest.value(), RefundStatus::kPending, 2);
+  EXPECT_EQ(DecideRefund(p, {}).error(), Refusal::kFullyRefunded);
+  Refund pending = RefundOf(p, 850, RefundStatus::kPending);
+  pending.parts = rest.value().parts;
+  ASSERT_TRUE(TransitionRefund(p, pending, RefundStatus::kFailed, 3).ok());
+  EXPECT_EQ(p.parts[0].RefundableMinor(), 800);
+  EXPECT_EQ(p.parts[1].RefundableMinor(), 50);
+  EXPECT_TRUE(p.Consistent());
+}
+
+TEST(RefundParts, AnAmountWithoutPartsIsSplitInProportion) {
+  Payment p = WithParts();
+  auto plan = DecideRefund(p, {500, std::nullopt, {}});
+  EXPECT_EQ(plan.value().parts, (std::vector<PartAmount>{{"subtotalIva", 400}, {"iva", 100}}));
+  auto odd = DecideRefund(p, {3, std::nullopt, {}});
+  int64_t sum = 0;
+  for (const auto& part : odd.value().parts) sum += part.amount_minor;
+  EXPECT_EQ(sum, 3);
+}
+
+TEST(PaymentRules, APartialCaptureSplitsOverTheParts) {
+  Payment p;
+  p.amount_minor = 1000;
+  p.parts = {{"a", 700, 0, 0, 0}, {"b", 300, 0, 0, 0}};
+  ASSERT_TRUE(ConfirmPayment(p, false, 1).ok());
+  ASSERT_TRUE(CapturePayment(p, 500, 2).ok());
+  EXPECT_EQ(p.parts[0].captured_minor, 350);
+  EXPECT_EQ(p.parts[1].captured_minor, 150);
+  EXPECT_TRUE(p.Consistent());
 }
 
 TEST(Idempotency, SameKeySameRequestReplaysOtherwiseMismatch) {

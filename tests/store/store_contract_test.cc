@@ -99,7 +99,11 @@ TEST_P(StoreContract, CredentialsFindTheirMerchant) {
 }
 
 TEST_P(StoreContract, PaymentsAreScopedByMerchant) {
-  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 500)).ok(); }));
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    auto r = tx.InsertPayment(NewPayment("pi_1", "mer_a", 500));
+    EXPECT_TRUE(r.ok()) << (r.ok() ? std::string() : std::to_string(int(r.error().kind)) + r.error().message);
+    return r.ok();
+  }));
   auto own = store_->ReadPayment("mer_a", "pi_1");
   ASSERT_TRUE(own.ok() && own.value().has_value());
   EXPECT_EQ(own.value()->captured_minor, 500);

@@ -266,7 +266,7 @@ void CreateRefund(Call& call) {
     r.payment_id = in.payment_id;
     r.refund_id = SortableId("re_", now);
     r.dialect = std::string(kDialect);
-    r.request = core::RefundRequest{in.amount_minor, in.currency};
+    r.request = core::RefundRequest{in.amount_minor, in.currency, {}};
     r.reason = in.reason;
     r.metadata = in.metadata;
     auto created = service::CreateRefund(tx, r, now);

@@ -89,6 +89,11 @@ ApiError ErrorFor(core::Refusal refusal, const core::Payment* payment) {
       return bad("refund_unexpected_state", "Only a pending refund can be canceled.");
     case core::Refusal::kRefundTransitionInvalid:
       return bad("refund_unexpected_state", "The refund cannot change to that state.");
+    case core::Refusal::kUnknownPart:
+    case core::Refusal::kPartExceedsRefundable:
+    case core::Refusal::kPartsDoNotAddUp:
+      // The native API never sends parts; payments created elsewhere are not visible to it.
+      return bad("parameter_invalid", "The refund does not fit the charge's split.", "amount");
   }
   return bad("invalid_request", "The request was refused.");
 }

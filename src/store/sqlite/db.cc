@@ -13,7 +13,9 @@ Stmt& Stmt::Bind(int index, int64_t value) {
 }
 
 Stmt& Stmt::Bind(int index, std::string_view text) {
-  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+  // An empty view may have a null data pointer, which SQLite would bind as NULL.
+  const char* data = text.data() ? text.data() : "";
+  if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT,
                           SQLITE_UTF8) != SQLITE_OK) {
     failed_bind_ = true;
   }

@@ -15,7 +15,7 @@ core::Currency CurrencyOf(const std::string& code) {
 constexpr const char* kPaymentColumns =
     "id, merchant_id, dialect, currency, amount_minor, captured_minor, refunded_minor, "
     "pending_minor, status, capture_method, payment_method, description, metadata, "
-    "cancellation_reason, created_ms, updated_ms, canceled_ms, attrs";
+    "cancellation_reason, created_ms, updated_ms, canceled_ms, attrs, parts";
 
 core::Payment ReadPaymentRow(const Stmt& s) {
   core::Payment p;
@@ -37,6 +37,7 @@ core::Payment ReadPaymentRow(const Stmt& s) {
   p.updated_ms = s.Int(15);
   p.canceled_ms = s.Int(16);
   p.attrs = s.Text(17);
+  p.parts = DecodeParts(s.Text(18));
   CHECK(p.Consistent());
   return p;
 }
@@ -56,12 +57,13 @@ core::Refund ReadRefundRow(const Stmt& s) {
   r.created_ms = s.Int(10);
   r.updated_ms = s.Int(11);
   r.attrs = s.Text(12);
+  r.parts = DecodePartAmounts(s.Text(13));
   return r;
 }
 
 #define REFUND_COLUMNS                                                                      \
   "id, merchant_id, payment_id, dialect, currency, amount_minor, status, reason, metadata, " \
-  "failure_reason, created_ms, updated_ms, attrs"
+  "failure_reason, created_ms, updated_ms, attrs, parts"
 
 }  // namespace
 
@@ -147,7 +149,7 @@ StoreResult<std::optional<core::Payment>> SqliteWriteTx::LoadPaymentForUpdate(
 StoreResult<bool> SqliteWriteTx::InsertPayment(const core::Payment& p) {
   static const std::string sql = std::string("INSERT INTO payments (") + kPaymentColumns +
                                  ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                 "?16,?17,?18)";
+                                 "?16,?17,?18,?19)";
   CHECK(p.Consistent());
   Stmt s = db_.Prepare(sql.c_str());
   s.Bind(1, p.id).Bind(2, p.merchant_id).Bind(3, p.dialect).Bind(4, p.currency.code);
@@ -156,6 +158,7 @@ StoreResult<bool> SqliteWriteTx::InsertPayment(const core::Payment& p) {
   s.Bind(10, p.capture_method).Bind(11, p.payment_method).Bind(12, p.description);
   s.Bind(13, EncodeMetadata(p.metadata)).Bind(14, p.cancellation_reason);
   s.Bind(15, p.created_ms).Bind(16, p.updated_ms).Bind(17, p.canceled_ms).Bind(18, p.attrs);
+  s.Bind(19, EncodeParts(p.parts));
   auto r = s.Exec();
   if (!r.ok()) return Err(r.error());
   return true;
@@ -166,12 +169,13 @@ StoreResult<bool> SqliteWriteTx::UpdatePayment(const core::Payment& p) {
   Stmt s = db_.Prepare(
       "UPDATE payments SET amount_minor = ?3, captured_minor = ?4, refunded_minor = ?5, "
       "pending_minor = ?6, status = ?7, metadata = ?8, cancellation_reason = ?9, "
-      "updated_ms = ?10, canceled_ms = ?11, attrs = ?12, payment_method = ?13 "
+      "updated_ms = ?10, canceled_ms = ?11, attrs = ?12, payment_method = ?13, parts = ?14 "
       "WHERE id = ?1 AND merchant_id = ?2");
   s.Bind(1, p.id).Bind(2, p.merchant_id).Bind(3, p.amount_minor).Bind(4, p.captured_minor);
   s.Bind(5, p.refunded_minor).Bind(6, p.pending_minor).Bind(7, core::PaymentStatusName(p.status));
   s.Bind(8, EncodeMetadata(p.metadata)).Bind(9, p.cancellation_reason).Bind(10, p.updated_ms);
   s.Bind(11, p.canceled_ms).Bind(12, p.attrs).Bind(13, p.payment_method);
+  s.Bind(14, EncodeParts(p.parts));
   auto r = s.Exec();
   if (!r.ok()) return Err(r.error());
   return r.value() == 1;
@@ -184,11 +188,12 @@ StoreResult<std::optional<core::Refund>> SqliteWriteTx::LoadRefund(const std::st
 
 StoreResult<bool> SqliteWriteTx::InsertRefund(const core::Refund& r) {
   Stmt s = db_.Prepare("INSERT INTO refunds (" REFUND_COLUMNS
-                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
+                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
   s.Bind(1, r.id).Bind(2, r.merchant_id).Bind(3, r.payment_id).Bind(4, r.dialect);
   s.Bind(5, r.currency.code).Bind(6, r.amount_minor).Bind(7, core::RefundStatusName(r.status));
   s.Bind(8, r.reason).Bind(9, EncodeMetadata(r.metadata)).Bind(10, r.failure_reason);
   s.Bind(11, r.created_ms).Bind(12, r.updated_ms).Bind(13, r.attrs);
+  s.Bind(14, EncodePartAmounts(r.parts));
   auto res = s.Exec();
   if (!res.ok()) return Err(res.error());
   return true;
