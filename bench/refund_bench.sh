@@ -9,7 +9,7 @@
 # refunds and that no payment is over-refunded. Prints refunds/s, p50 and p99.
 #
 # Environment: DURATION (20), CONNECTIONS (64), THREADS (1), PAYMENTS (2000),
-# PAYMENT_AMOUNT (1000000), REFUNDD_BIN (build/refundd), KEEP=1 keeps the work dir.
+# PAYMENT_AMOUNT (1000000), REFUNDD_BIN (build/refundd or build/src/app/refundd), KEEP=1 keeps the work dir.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,9 +18,12 @@ connections=${CONNECTIONS:-64}
 threads=${THREADS:-1}
 payments=${PAYMENTS:-2000}
 payment_amount=${PAYMENT_AMOUNT:-1000000}
-bin=${REFUNDD_BIN:-build/refundd}
-
-[ -x "$bin" ] || scripts/setup.sh
+bin=${REFUNDD_BIN:-}
+if [ -z "$bin" ]; then
+  [ -x build/refundd ] || [ -x build/src/app/refundd ] || scripts/setup.sh
+  bin=build/refundd
+  [ -x "$bin" ] || bin=build/src/app/refundd
+fi
 for tool in wrk sqlite3 python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (scripts/setup.sh)" >&2; exit 1; }
 done

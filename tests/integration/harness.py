@@ -25,7 +25,17 @@ import unittest
 import urllib.parse
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-BIN = os.environ.get("REFUNDD_BIN") or os.path.join(_HERE, "..", "..", "build", "refundd")
+
+def _default_bin():
+    build = os.path.join(_HERE, "..", "..", "build")
+    for path in (os.path.join(build, "refundd"), os.path.join(build, "src", "app", "refundd")):
+        if os.access(path, os.X_OK):
+            return path
+    return os.path.join(build, "refundd")
+
+
+# ctest sets REFUNDD_BIN; by hand, the build/ of this checkout is used.
+BIN = os.environ.get("REFUNDD_BIN") or _default_bin()
 
 START_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 30.0
