@@ -6,11 +6,18 @@
 // Those answers are JSON: {"error":{"type":"invalid_request_error","code":C,"message":"..."}} with C
 // headers_too_large, request_too_large, request_timeout, bad_request, too_many_connections.
 // Everything else goes to the Handler, which may answer later from any thread.
+// Reply contract as the server implements it: the first call answers; later calls are ignored;
+// a Reply destroyed without being called answers 500 api_error/internal_error (a handler bug must
+// not hang the client); a Reply called after its connection closed, or after the Server is gone,
+// does nothing. `Expect: 100-continue` is honoured. After refusing a request it did not read to
+// its end (413, 431, 400, 408, 503), the server keeps reading and dropping the client's bytes
+// briefly before closing, so the refusal is not lost to a TCP reset.
 //
 // Thread-safety: construct, then Run() from one thread; Stop() may be called from any thread
 // (and from a signal handler via the io context: see app). Stop() stops accepting, lets requests
 // already handed to the handler finish and be written (up to drain_timeout_ms), closes idle
-// keep-alive connections, and makes Run() return.
+// keep-alive connections, and makes Run() return. A request whose bytes are still arriving when
+// Stop() is called may finish arriving and is answered with Connection: close.
 
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +54,7 @@ class Server {
   std::string Listen();
   uint16_t port() const;
   // Serves until Stop() (or SIGTERM/SIGINT when handle_signals was set), then drains and returns.
+  // Returns at once when Listen() did not succeed, or when called a second time.
   void Run(bool handle_signals);
   void Stop();
 
