@@ -12,7 +12,7 @@
 
 #include "app/merchants.h"
 #include "base/clock.h"
-#include "dialects/native/routes.h"
+#include "dialects/registry.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "service/engine.h"
@@ -92,7 +92,7 @@ int Serve(Options& o) {
                          [](http::Request&&, http::PathParams, http::Reply reply) {
                            reply(http::Response{200, "application/json", {}, "{\"status\":\"ok\"}"});
                          }});
-  dialects::native::RegisterRoutes(router, engine);
+  dialects::RegisterAllRoutes(router, engine);
 
   http::Server server(o.server, [&router](http::Request&& request, http::Reply reply) {
     router.Dispatch(std::move(request), std::move(reply));

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/ids.h"
-#include "dialects/native/routes.h"
+#include "dialects/registry.h"
 
 namespace refundd::app {
 
@@ -17,17 +17,15 @@ Result<std::string, std::string> CreateMerchant(store::Store& store, const std::
   if (existing.value()) return Err("a merchant named '" + name + "' already exists");
 
   core::Merchant merchant{RandomId("mer_", 16), name, now_ms};
-  const std::string secret_key = RandomId("sk_test_", 32);
-  std::vector<core::Credential> credentials = {
-      {"native", dialects::native::SecretKeyLookup(secret_key), merchant.id, ""},
-  };
+  boost::json::object shown;
+  std::vector<core::Credential> credentials = dialects::NewCredentials(merchant.id, shown);
   auto created = store.CreateMerchant(merchant, credentials);
   if (!created.ok()) return Err("cannot create merchant: " + created.error().message);
 
   boost::json::object out;
   out["id"] = merchant.id;
   out["name"] = merchant.name;
-  out["credentials"] = boost::json::object{{"native", {{"secret_key", secret_key}}}};
+  out["credentials"] = std::move(shown);
   return boost::json::serialize(out);
 }
 

@@ -117,6 +117,13 @@ class Store {
   virtual StoreResult<std::optional<core::Merchant>> FindMerchantByName(
       const std::string& name) = 0;
 
+  // Merchant settings by name; nullopt when unset. Set inserts or replaces.
+  virtual StoreResult<std::optional<std::string>> GetMerchantSetting(
+      const std::string& merchant_id, const std::string& name) = 0;
+  virtual StoreResult<bool> SetMerchantSetting(const std::string& merchant_id,
+                                               const std::string& name,
+                                               const std::string& value) = 0;
+
   // Deletes idempotency records created before `before_ms`. Returns how many.
   virtual StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) = 0;
 

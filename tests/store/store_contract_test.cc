@@ -236,6 +236,15 @@ TEST_P(StoreContract, ConcurrentJobsOnOnePaymentNeverOverRefund) {
   EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 7 * (1000 / 7));
 }
 
+TEST_P(StoreContract, MerchantSettingsAreSetReplacedAndScoped) {
+  EXPECT_FALSE(store_->GetMerchantSetting("mer_a", "x").value().has_value());
+  ASSERT_TRUE(store_->SetMerchantSetting("mer_a", "x", "1").ok());
+  ASSERT_TRUE(store_->SetMerchantSetting("mer_a", "x", "2").ok());
+  EXPECT_EQ(*store_->GetMerchantSetting("mer_a", "x").value(), "2");
+  EXPECT_FALSE(store_->GetMerchantSetting("mer_b", "x").value().has_value());
+  EXPECT_FALSE(store_->SetMerchantSetting("mer_nope", "x", "1").ok()) << "unknown merchant";
+}
+
 TEST_P(StoreContract, SubmitAfterCloseIsAnsweredNotCommitted) {
   store_->Close();
   EXPECT_FALSE(store_->SubmitAndWait([](WriteTx&) { return true; }));

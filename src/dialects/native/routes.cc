@@ -338,6 +338,13 @@ void CancelRefund(Call& call) {
 
 std::string SecretKeyLookup(std::string_view secret_key) { return crypto::Sha256Hex(secret_key); }
 
+void NewCredentials(const std::string& merchant_id, std::vector<core::Credential>& out,
+                    boost::json::object& shown) {
+  const std::string secret_key = RandomId("sk_test_", 32);
+  out.push_back({std::string(kDialect), SecretKeyLookup(secret_key), merchant_id, ""});
+  shown[kDialect] = boost::json::object{{"secret_key", secret_key}};
+}
+
 bool ClaimsRequest(const http::Request& request) {
   std::string_view auth = request.Header("authorization");
   return auth.starts_with("Bearer ") || auth.starts_with("Basic ");

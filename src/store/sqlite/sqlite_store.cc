@@ -280,6 +280,35 @@ StoreResult<std::optional<core::Merchant>> SqliteStore::FindMerchantByName(
   return std::optional<core::Merchant>(core::Merchant{s.Text(0), s.Text(1), s.Int(2)});
 }
 
+StoreResult<std::optional<std::string>> SqliteStore::GetMerchantSetting(
+    const std::string& merchant_id, const std::string& name) {
+  WITH_READER(db);
+  Stmt s = db.Prepare("SELECT value FROM merchant_settings WHERE merchant_id = ?1 AND name = ?2");
+  s.Bind(1, merchant_id).Bind(2, name);
+  auto row = s.Step();
+  if (!row.ok()) return Err(row.error());
+  if (!row.value()) return std::optional<std::string>();
+  return std::optional<std::string>(s.Text(0));
+}
+
+StoreResult<bool> SqliteStore::SetMerchantSetting(const std::string& merchant_id,
+                                                  const std::string& name,
+                                                  const std::string& value) {
+  auto error = std::make_shared<std::optional<StoreError>>();
+  bool committed = SubmitAndWait([&, error](WriteTx&) {
+    Stmt s = writer_db_->Prepare(
+        "INSERT INTO merchant_settings (merchant_id, name, value) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (merchant_id, name) DO UPDATE SET value = excluded.value");
+    s.Bind(1, merchant_id).Bind(2, name).Bind(3, value);
+    auto r = s.Exec();
+    if (!r.ok()) *error = r.error();
+    return r.ok();
+  });
+  if (*error) return Err(**error);
+  if (!committed) return Err(StoreError{StoreErrorKind::kUnknown, "commit failed"});
+  return true;
+}
+
 StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {
   auto deleted = std::make_shared<int64_t>(0);
   bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {

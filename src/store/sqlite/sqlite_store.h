@@ -44,6 +44,10 @@ class SqliteStore final : public Store {
   StoreResult<std::optional<core::Credential>> FindCredential(const std::string& dialect,
                                                               const std::string& lookup) override;
   StoreResult<std::optional<core::Merchant>> FindMerchantByName(const std::string& name) override;
+  StoreResult<std::optional<std::string>> GetMerchantSetting(const std::string& merchant_id,
+                                                            const std::string& name) override;
+  StoreResult<bool> SetMerchantSetting(const std::string& merchant_id, const std::string& name,
+                                       const std::string& value) override;
   StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
   void Close() override;
 

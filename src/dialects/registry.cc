@@ -1,0 +1,18 @@
+#include "dialects/registry.h"
+
+#include "dialects/native/routes.h"
+
+namespace refundd::dialects {
+
+void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
+  native::RegisterRoutes(router, engine);
+}
+
+std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
+                                             boost::json::object& shown) {
+  std::vector<core::Credential> out;
+  native::NewCredentials(merchant_id, out, shown);
+  return out;
+}
+
+}  // namespace refundd::dialects

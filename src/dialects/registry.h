@@ -1,0 +1,24 @@
+#pragma once
+// The list of dialects refundd speaks. Adding a provider means one folder under src/dialects/
+// and one line in each function of registry.cc.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "core/merchant.h"
+#include "http/router.h"
+#include "service/engine.h"
+
+namespace refundd::dialects {
+
+// Registers every dialect's routes. Order matters where dialects share a path: the router asks
+// each route's auth scheme in registration order.
+void RegisterAllRoutes(http::Router& router, service::Engine& engine);
+
+// Makes a fresh credential set for a new merchant in every dialect: the rows to store, and the
+// secrets to show once, as `credentials.<dialect>` of `merchants create`'s output.
+std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
+                                             boost::json::object& shown);
+
+}  // namespace refundd::dialects
