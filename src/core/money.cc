@@ -24,6 +24,9 @@ std::string_view AmountErrorMessage(AmountError error) {
 }
 
 namespace {
+// Products of an amount and a weight can pass int64; GCC's 128-bit integer holds them exactly.
+__extension__ typedef __int128 Int128;
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Accumulates digits into `value` (minor units) refusing anything above kMaxAmountMinor.
@@ -107,17 +110,17 @@ std::string FormatMajorUnits(int64_t amount_minor, const Currency& currency) {
 std::vector<int64_t> SplitProportionally(int64_t total_minor, const std::vector<int64_t>& weights) {
   CHECK(!weights.empty());
   CHECK(total_minor >= 0 && total_minor <= kMaxAmountMinor);
-  __int128 sum = 0;
+  Int128 sum = 0;
   for (int64_t w : weights) {
     CHECK(w >= 0);
     sum += w;
   }
   CHECK(sum > 0);
   std::vector<int64_t> parts(weights.size());
-  std::vector<__int128> remainders(weights.size());
+  std::vector<Int128> remainders(weights.size());
   int64_t assigned = 0;
   for (std::size_t i = 0; i < weights.size(); ++i) {
-    __int128 scaled = static_cast<__int128>(total_minor) * weights[i];
+    Int128 scaled = static_cast<Int128>(total_minor) * weights[i];
     parts[i] = static_cast<int64_t>(scaled / sum);
     remainders[i] = scaled % sum;
     assigned += parts[i];
