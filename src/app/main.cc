@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <pthread.h>
+#include <signal.h>
+
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -56,7 +59,20 @@ bool ParseListen(const std::string& listen, http::ServerOptions& out) {
   return true;
 }
 
+// SIGINT and SIGTERM are blocked in every thread from the start of `serve` (threads inherit the
+// mask), so a signal that arrives before the server is ready is not lost or fatal: it waits, and
+// one thread takes it with sigwait() and asks the server to stop gracefully.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 int Serve(Options& o) {
+  const sigset_t stop_signals = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (!ParseListen(o.listen, o.server)) {
     std::cerr << "refundd: --listen must be HOST:PORT, got '" << o.listen << "'\n";
     return 2;
@@ -119,7 +135,15 @@ int Serve(Options& o) {
   std::cerr << "refundd: listening on " << (o.tls_cert.empty() ? "http" : "https") << "://"
             << o.server.host << ":" << server.port() << " (data " << o.data_dir << ")"
             << std::endl;
-  server.Run(/*handle_signals=*/true);
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    if (signal != 0) server.Stop();
+  });
+  server.Run(/*handle_signals=*/false);
+  // Wakes the signal thread when the server stopped for another reason.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
   {
     std::lock_guard lock(mu);
     stopping = true;

@@ -13,9 +13,9 @@
 
 namespace refundd::core {
 
-// Far above any real payment (a billion dollars in cents is 1e11), far below int64's limit, so
+// Far above any real payment (a billion dollars less a cent, in cents), far below int64's limit, so
 // sums of many amounts cannot overflow, and exact in a JSON double (< 2^53).
-inline constexpr int64_t kMaxAmountMinor = 99'999'999'999'999;
+inline constexpr int64_t kMaxAmountMinor = 99'999'999'999;
 
 enum class AmountError {
   kEmpty,            // ""

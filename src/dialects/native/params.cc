@@ -62,7 +62,8 @@ Parsed<std::optional<int64_t>> Params::Integer(std::string_view name) const {
   if (!Has(name)) return std::optional<int64_t>();
   const auto& v = object_->at(name);
   auto text = ScalarText(v);
-  if (!text || v.is_bool()) {
+  // A JSON number with a fraction or exponent ("1000.0") is not an integer, whatever its value.
+  if (!text || v.is_bool() || v.is_double()) {
     return Err(Invalid(name, "Invalid integer: " + std::string(name) + " must be an integer.",
                        "parameter_invalid_integer"));
   }
@@ -82,6 +83,20 @@ Parsed<std::optional<int64_t>> Params::Integer(std::string_view name) const {
 }
 
 Parsed<std::optional<int64_t>> Params::Amount(std::string_view name) const {
+  auto too_large = [&] {
+    return Err(Invalid(name, "Amount must be no more than " +
+                                 std::to_string(core::kMaxAmountMinor) + ".",
+                       "amount_too_large"));
+  };
+  if (Has(name)) {
+    // A whole number of digits above the bound is an amount too large, not a malformed integer.
+    auto text = ScalarText(object_->at(name));
+    if (text && !object_->at(name).is_double() && !text->empty() &&
+        text->find_first_not_of("0123456789") == std::string::npos &&
+        core::ParseMinorUnits(*text).ok() == false) {
+      return too_large();
+    }
+  }
   auto value = Integer(name);
   if (!value.ok() || !value.value()) return value;
   int64_t amount = *value.value();
@@ -89,11 +104,7 @@ Parsed<std::optional<int64_t>> Params::Amount(std::string_view name) const {
     return Err(Invalid(name, "Amount must be a positive integer in the currency's minor unit.",
                        "amount_too_small"));
   }
-  if (amount > core::kMaxAmountMinor) {
-    return Err(Invalid(name, "Amount must be no more than " +
-                                 std::to_string(core::kMaxAmountMinor) + ".",
-                       "amount_too_large"));
-  }
+  if (amount > core::kMaxAmountMinor) return too_large();
   return value;
 }
 
