@@ -1,10 +1,12 @@
 #include "dialects/registry.h"
 
+#include "dialects/d24/routes.h"
 #include "dialects/native/routes.h"
 
 namespace refundd::dialects {
 
 void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
+  d24::RegisterRoutes(router, engine);
   native::RegisterRoutes(router, engine);
 }
 
@@ -12,6 +14,7 @@ std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
                                              boost::json::object& shown) {
   std::vector<core::Credential> out;
   native::NewCredentials(merchant_id, out, shown);
+  d24::NewCredentials(merchant_id, out, shown);
   return out;
 }
 
