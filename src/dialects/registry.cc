@@ -2,11 +2,13 @@
 
 #include "dialects/d24/routes.h"
 #include "dialects/native/routes.h"
+#include "dialects/rapyd/routes.h"
 
 namespace refundd::dialects {
 
 void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
   d24::RegisterRoutes(router, engine);
+  rapyd::RegisterRoutes(router, engine);  // before native: they share /v1/refunds
   native::RegisterRoutes(router, engine);
 }
 
@@ -15,6 +17,7 @@ std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
   std::vector<core::Credential> out;
   native::NewCredentials(merchant_id, out, shown);
   d24::NewCredentials(merchant_id, out, shown);
+  rapyd::NewCredentials(merchant_id, out, shown);
   return out;
 }
 

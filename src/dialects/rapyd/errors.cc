@@ -1,0 +1,156 @@
+#include "dialects/rapyd/errors.h"
+
+#include "dialects/common/json_writer.h"
+#include "dialects/common/uuid.h"
+
+namespace refundd::dialects::rapyd {
+
+namespace {
+common::JsonObject Status(std::string_view code, std::string_view status,
+                          std::string_view message) {
+  common::JsonObject o;
+  o.Str("error_code", code)
+      .Str("status", status)
+      .Str("message", message)
+      .Str("response_code", code)
+      .Str("operation_id", common::RandomUuid());
+  return o;
+}
+}  // namespace
+
+http::Response ErrorResponse(const Error& e) {
+  common::JsonObject o;
+  o.Object("status", Status(e.code, "ERROR", e.message));
+  return http::Response{e.status, "application/json", {}, o.str()};
+}
+
+http::Response Ok(std::string_view data_json) {
+  common::JsonObject o;
+  o.Object("status", Status("", "SUCCESS", "")).Raw("data", data_json);
+  return http::Response{200, "application/json", {}, o.str()};
+}
+
+Error BadSignature() {
+  return {401, "UNAUTHENTICATED_API_CALL",
+          "The API received a request, but the signature did not match. The request was "
+          "rejected. Corrective action: (1) Remove all whitespace that is not inside a string. "
+          "(2) Remove trailing zeroes and decimal points, or wrap numbers in a string."};
+}
+
+Error StaleTimestamp() {
+  return {401, "UNAUTHENTICATED_API_CALL",
+          "The API received a request, but the timestamp is not within 60 seconds of the "
+          "current time. The request was rejected. Corrective action: Send the current Unix "
+          "time in seconds."};
+}
+
+Error UnknownAccessKey() {
+  return {401, "UNAUTHENTICATED_API_CALL",
+          "The request was rejected due to an authentication issue. Corrective action: Check "
+          "the status of your account in the 'Account Details' page of the Client Portal."};
+}
+
+Error InvalidFields(std::string_view details) {
+  return {400, "INVALID_FIELDS",
+          "The request attempted an operation, but one of the fields contained a value that is "
+          "not valid. The request was rejected. " + std::string(details)};
+}
+
+Error PaymentNotFound(std::string_view id) {
+  return {400, "ERROR_GET_PAYMENT",
+          "The request tried to retrieve a payment, but the payment was not found: '" +
+              std::string(id) + "'. Corrective action: Use a valid payment ID."};
+}
+
+Error RefundNotFound(std::string_view code, std::string_view id) {
+  return {400, std::string(code),
+          "The request tried to use a refund, but the refund was not found: '" +
+              std::string(id) + "'. Corrective action: Use a valid refund ID."};
+}
+
+Error CreatePaymentFailed(std::string_view details) {
+  return {400, "ERROR_CREATE_PAYMENT",
+          "The request tried to create a payment, but the operation failed. " +
+              std::string(details)};
+}
+
+Error CreateRefundFailed(std::string_view details) {
+  return Refund("ERROR_CREATE_REFUND",
+                "The request tried to create a refund, but the operation failed. " +
+                    std::string(details));
+}
+
+Error Refund(std::string_view code, std::string_view message) {
+  return {400, std::string(code), std::string(message)};
+}
+
+Error IdempotencyKeyInUse() {
+  return {409, "ERROR_IDEMPOTENCY_KEY_IN_USE",
+          "Another request with this idempotency key is still being processed. Corrective "
+          "action: Retry after it completes."};
+}
+
+Error IdempotencyKeyReused() {
+  return {400, "ERROR_IDEMPOTENCY_KEY_REUSED",
+          "This idempotency key was already used with a different request within 24 hours. "
+          "Corrective action: Use a new idempotency key."};
+}
+
+Error Unavailable() {
+  return {503, "ERROR_SERVICE_UNAVAILABLE",
+          "The request could not be stored and nothing was changed. Corrective action: Retry "
+          "with the same idempotency key."};
+}
+
+Error ErrorFor(core::Refusal refusal) {
+  switch (refusal) {
+    case core::Refusal::kPaymentNotCaptured:
+    case core::Refusal::kPaymentVoided:
+      return Refund("PAYMENT_NOT_COMPLETED",
+                    "The request tried to refund a payment that is not in closed (CLO) status. "
+                    "Corrective action: Capture or complete the payment first.");
+    case core::Refusal::kCurrencyMismatch:
+      return Refund("ERROR_CREATE_REFUND_CURRENCY_NOT_VALID",
+                    "The request tried to create a refund, but the currency is not the "
+                    "payment's currency. Corrective action: Use the payment's currency.");
+    case core::Refusal::kAmountNotPositive:
+      return CreateRefundFailed("The amount must be greater than zero.");
+    case core::Refusal::kAmountTooLarge:
+    case core::Refusal::kAmountExceedsRefundable:
+      return CreateRefundFailed(
+          "The amount is greater than what remains to refund on the payment.");
+    case core::Refusal::kFullyRefunded:
+      return Refund("ERROR_CREATE_REFUND_EWALLET_ALREADY_FULLY_REFUNDED",
+                    "The request tried to create a refund, but the payment was already fully "
+                    "refunded.");
+    case core::Refusal::kUnknownPart:
+      return Refund("ERROR_CREATE_REFUND_EWALLET_NOT_FOUND_IN_PAYMENT",
+                    "The request tried to refund to a wallet that is not part of the payment.");
+    case core::Refusal::kPartExceedsRefundable:
+      return Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT",
+                    "The request tried to refund more to a wallet than that wallet has left to "
+                    "refund of the payment.");
+    case core::Refusal::kPartsDoNotAddUp:
+      return Refund("ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY",
+                    "The wallet amounts do not add up to the refund amount.");
+    case core::Refusal::kRefundNotCancelable:
+    case core::Refusal::kRefundTransitionInvalid:
+      return Refund("INVALID_REFUND_STATUS",
+                    "The request tried to change a refund that is not in Pending status.");
+    case core::Refusal::kPaymentNotCapturable:
+    case core::Refusal::kCaptureExceedsAuthorized:
+      return {400, "ERROR_CAPTURE_PAYMENT",
+              "The request tried to capture a payment, but the payment is not awaiting capture "
+              "or the amount is above the authorized amount."};
+    case core::Refusal::kPaymentNotVoidable:
+      return {400, "ERROR_CANCEL_PAYMENT",
+              "The request tried to cancel a payment that is not active (ACT). If the status is "
+              "CLO, use Create Refund."};
+    case core::Refusal::kPaymentNotConfirmable:
+      return {400, "ERROR_COMPLETE_PAYMENT",
+              "The request tried to complete a payment that is not awaiting completion."};
+  }
+  return CreateRefundFailed("");
+}
+
+}  // namespace refundd::dialects::rapyd
