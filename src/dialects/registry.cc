@@ -3,6 +3,7 @@
 #include "dialects/d24/routes.h"
 #include "dialects/native/routes.h"
 #include "dialects/rapyd/routes.h"
+#include "dialects/utgl/routes.h"
 
 namespace refundd::dialects {
 
@@ -10,6 +11,7 @@ void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
   d24::RegisterRoutes(router, engine);
   rapyd::RegisterRoutes(router, engine);  // before native: they share /v1/refunds
   native::RegisterRoutes(router, engine);
+  utgl::RegisterRoutes(router, engine);
 }
 
 std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
@@ -18,6 +20,7 @@ std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
   native::NewCredentials(merchant_id, out, shown);
   d24::NewCredentials(merchant_id, out, shown);
   rapyd::NewCredentials(merchant_id, out, shown);
+  utgl::NewCredentials(merchant_id, out, shown);
   return out;
 }
 
