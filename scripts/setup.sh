@@ -10,6 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libssl-dev libpq-dev libcli11-dev
+  libjemalloc-dev
   libgtest-dev googletest
   python3 wrk openssl curl sqlite3 ca-certificates
 )

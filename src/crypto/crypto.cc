@@ -20,10 +20,28 @@ std::string HexLower(std::string_view bytes) {
   return out;
 }
 
+namespace {
+// OpenSSL 3 looks algorithms up by name on every one-shot call; fetching SHA-256 once and reusing
+// one context per thread makes a hash several times cheaper on the request path.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  CHECK(md != nullptr);
+  return md;
+}
+}  // namespace
+
 std::string Sha256Hex(std::string_view data) {
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx c;
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return HexLower(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+  unsigned int len = 0;
+  CHECK(c.ctx != nullptr && EVP_DigestInit_ex2(c.ctx, Sha256Md(), nullptr) == 1 &&
+        EVP_DigestUpdate(c.ctx, data.data(), data.size()) == 1 &&
+        EVP_DigestFinal_ex(c.ctx, digest, &len) == 1);
+  return HexLower(std::string_view(reinterpret_cast<char*>(digest), len));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

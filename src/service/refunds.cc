@@ -6,11 +6,16 @@ UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund
                                              int64_t now_ms) {
   auto loaded = tx.LoadPaymentForUpdate(input.merchant_id, input.payment_id);
   if (!loaded.ok()) return Err(UseCaseError::Store(loaded.error()));
-  if (!loaded.value()) return Err(UseCaseError::NotFound("payment"));
+  if (!loaded.value() || (input.visible && !input.visible(*loaded.value()))) {
+    return Err(UseCaseError::NotFound("payment"));
+  }
   core::Payment payment = std::move(*loaded.value());
 
   auto plan = core::DecideRefund(payment, input.request);
-  if (!plan.ok()) return Err(UseCaseError::Refused(plan.error()));
+  if (!plan.ok()) {
+    return Err(UseCaseError::Refused(plan.error(),
+                                     std::make_shared<const core::Payment>(std::move(payment))));
+  }
   core::ApplyNewRefund(payment, plan.value(), input.initial_status, now_ms);
 
   core::Refund refund;

@@ -2,6 +2,7 @@
 // Use cases on refunds, run inside a write transaction (see Engine::Write). The money invariant
 // (succeeded + pending <= captured) is checked and written in the same transaction as the refund.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,9 @@ struct NewRefund {
   std::string reason;
   core::Metadata metadata;
   std::string attrs;
+  // Whether this caller may see the payment (its dialect, its own conditions); a payment it may
+  // not see is answered as not found. Empty: every payment of the merchant is visible.
+  std::function<bool(const core::Payment&)> visible;
   // The state the refund starts in. Until a processor exists card refunds succeed at once.
   core::RefundStatus initial_status = core::RefundStatus::kSucceeded;
 };

@@ -252,15 +252,6 @@ void CreateRefund(Call& call) {
     const bool by_charge = !in.charge_id.empty();
     const std::string& shown_id = by_charge ? in.charge_id : in.payment_id;
     const char* object_name = by_charge ? "charge" : "payment_intent";
-    auto payment = tx.LoadPaymentForUpdate(merchant, in.payment_id);
-    if (!payment.ok()) {
-      keep = false;
-      return Unavailable();
-    }
-    if (!payment.value() || payment.value()->dialect != kDialect ||
-        (by_charge && !HasCharge(*payment.value()))) {
-      return ErrorResponse(NotFound(object_name, shown_id, object_name));
-    }
     service::NewRefund r;
     r.merchant_id = merchant;
     r.payment_id = in.payment_id;
@@ -269,9 +260,13 @@ void CreateRefund(Call& call) {
     r.request = core::RefundRequest{in.amount_minor, in.currency, {}};
     r.reason = in.reason;
     r.metadata = in.metadata;
+    r.visible = [by_charge](const core::Payment& p) {
+      return p.dialect == kDialect && (!by_charge || HasCharge(p));
+    };
     auto created = service::CreateRefund(tx, r, now);
     if (!created.ok()) {
-      return ErrorOf(created.error(), object_name, shown_id, object_name, &*payment.value(), keep);
+      return ErrorOf(created.error(), object_name, shown_id, object_name,
+                     created.error().payment.get(), keep);
     }
     return Ok(RefundJson(created.value().refund));
   });

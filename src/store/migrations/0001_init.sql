@@ -37,7 +37,7 @@ CREATE TABLE payments (
   CHECK (refunded_minor >= 0 AND pending_minor >= 0 AND captured_minor >= 0),
   CHECK (refunded_minor + pending_minor <= captured_minor),
   CHECK (captured_minor <= amount_minor)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE refunds (
   seq INTEGER PRIMARY KEY,
