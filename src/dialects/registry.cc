@@ -1,6 +1,9 @@
 #include "dialects/registry.h"
 
 #include "dialects/d24/routes.h"
+#include "dialects/kushki_common/credentials.h"
+#include "dialects/kushki_online/routes.h"
+#include "dialects/kushki_pos/routes.h"
 #include "dialects/native/routes.h"
 #include "dialects/rapyd/routes.h"
 #include "dialects/utgl/routes.h"
@@ -9,6 +12,8 @@ namespace refundd::dialects {
 
 void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
   d24::RegisterRoutes(router, engine);
+  kushki_online::RegisterRoutes(router, engine);
+  kushki_pos::RegisterRoutes(router, engine);
   rapyd::RegisterRoutes(router, engine);  // before native: they share /v1/refunds
   native::RegisterRoutes(router, engine);
   utgl::RegisterRoutes(router, engine);
@@ -19,6 +24,7 @@ std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
   std::vector<core::Credential> out;
   native::NewCredentials(merchant_id, out, shown);
   d24::NewCredentials(merchant_id, out, shown);
+  kushki::NewCredentials(merchant_id, out, shown);  // kushki_online, kushki_public, kushki_pos
   rapyd::NewCredentials(merchant_id, out, shown);
   utgl::NewCredentials(merchant_id, out, shown);
   return out;
