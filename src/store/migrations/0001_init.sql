@@ -66,14 +66,17 @@ CREATE TABLE aliases (
   PRIMARY KEY (merchant_id, kind, alias)
 ) WITHOUT ROWID;
 
+-- Rows are appended in rowid order (cheap inserts at the right edge of the table); the unique
+-- index on the key is small, so the random keys clients choose split few pages.
 CREATE TABLE idempotency (
+  id INTEGER PRIMARY KEY,
   merchant_id TEXT NOT NULL,
   key TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   status INTEGER NOT NULL,
   content_type TEXT NOT NULL,
   body BLOB NOT NULL,
-  created_ms INTEGER NOT NULL,
-  PRIMARY KEY (merchant_id, key)
-) WITHOUT ROWID;
+  created_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX idempotency_by_key ON idempotency (merchant_id, key);
 CREATE INDEX idempotency_by_age ON idempotency (created_ms);
