@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/json_writer.h"
 #include "core/money.h"
 #include "dialects/native/params.h"
 
@@ -340,39 +341,47 @@ std::string ChargeJson(const core::Payment& p) {
 }
 
 namespace {
-json::object RefundObject(const core::Refund& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["object"] = "refund";
-  o["amount"] = r.amount_minor;
-  o["balance_transaction"] = nullptr;
-  o["charge"] = ChargeIdFor(r.payment_id);
-  o["created"] = r.created_ms / 1000;
-  o["currency"] = Lower(r.currency.code);
-  if (!r.failure_reason.empty()) o["failure_reason"] = r.failure_reason;
-  o["metadata"] = MetadataJson(r.metadata);
-  o["payment_intent"] = r.payment_id;
-  o["reason"] = Nullable(r.reason);
-  o["receipt_number"] = nullptr;
-  o["source_transfer_reversal"] = nullptr;
-  o["status"] = core::RefundStatusName(r.status);
-  o["transfer_reversal"] = nullptr;
-  return o;
+// Refunds are rendered on the writer thread for every refund, so they skip the DOM.
+void WriteRefund(JsonWriter& w, const core::Refund& r) {
+  w.BeginObject();
+  w.Key("id").String(r.id);
+  w.Key("object").String("refund");
+  w.Key("amount").Int(r.amount_minor);
+  w.Key("balance_transaction").Null();
+  w.Key("charge").String(ChargeIdFor(r.payment_id));
+  w.Key("created").Int(r.created_ms / 1000);
+  w.Key("currency").String(Lower(r.currency.code));
+  if (!r.failure_reason.empty()) w.Key("failure_reason").String(r.failure_reason);
+  w.Key("metadata").BeginObject();
+  for (const auto& [k, v] : r.metadata) w.Key(k).String(v);
+  w.EndObject();
+  w.Key("payment_intent").String(r.payment_id);
+  w.Key("reason").StringOrNull(r.reason);
+  w.Key("receipt_number").Null();
+  w.Key("source_transfer_reversal").Null();
+  w.Key("status").String(core::RefundStatusName(r.status));
+  w.Key("transfer_reversal").Null();
+  w.EndObject();
 }
 }  // namespace
 
-std::string RefundJson(const core::Refund& r) { return json::serialize(RefundObject(r)); }
+std::string RefundJson(const core::Refund& r) {
+  JsonWriter w;
+  WriteRefund(w, r);
+  return w.Take();
+}
 
 std::string RefundListJson(const store::RefundPage& page) {
-  json::array data;
-  data.reserve(page.refunds.size());
-  for (const auto& r : page.refunds) data.push_back(RefundObject(r));
-  json::object o;
-  o["object"] = "list";
-  o["data"] = std::move(data);
-  o["has_more"] = page.has_more;
-  o["url"] = "/v1/refunds";
-  return json::serialize(o);
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("object").String("list");
+  w.Key("data").BeginArray();
+  for (const auto& r : page.refunds) WriteRefund(w, r);
+  w.EndArray();
+  w.Key("has_more").Bool(page.has_more);
+  w.Key("url").String("/v1/refunds");
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace refundd::dialects::native

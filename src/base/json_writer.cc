@@ -1,0 +1,125 @@
+#include "base/json_writer.h"
+
+#include <charconv>
+
+#include "base/check.h"
+
+namespace refundd {
+
+void JsonWriter::BeforeValue() {
+  if (stack_.empty()) return;
+  Level& top = stack_.back();
+  if (top.is_object) {
+    CHECK(top.expecting_value);
+    top.expecting_value = false;
+    return;
+  }
+  if (!top.empty) out_.push_back(',');
+  top.empty = false;
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  BeforeValue();
+  out_.push_back('{');
+  stack_.push_back({true});
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  CHECK(!stack_.empty() && stack_.back().is_object && !stack_.back().expecting_value);
+  stack_.pop_back();
+  out_.push_back('}');
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  BeforeValue();
+  out_.push_back('[');
+  stack_.push_back({false});
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  CHECK(!stack_.empty() && !stack_.back().is_object);
+  stack_.pop_back();
+  out_.push_back(']');
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  CHECK(!stack_.empty() && stack_.back().is_object && !stack_.back().expecting_value);
+  Level& top = stack_.back();
+  if (!top.empty) out_.push_back(',');
+  top.empty = false;
+  top.expecting_value = false;
+  String(key);
+  out_.push_back(':');
+  stack_.back().expecting_value = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view value) {
+  if (!stack_.empty() && !(stack_.back().is_object && !stack_.back().expecting_value)) {
+    BeforeValue();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_.push_back('"');
+  for (char ch : value) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out_ += "\\u00";
+          out_.push_back(kHex[c >> 4]);
+          out_.push_back(kHex[c & 15]);
+        } else {
+          out_.push_back(ch);
+        }
+    }
+  }
+  out_.push_back('"');
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  CHECK(ec == std::errc());
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  BeforeValue();
+  out_ += "null";
+  return *this;
+}
+
+std::string JsonWriter::Take() {
+  CHECK(stack_.empty());
+  return std::move(out_);
+}
+
+}  // namespace refundd
