@@ -21,8 +21,10 @@ TEST(ShortestDecimal, PrintsAmountsTheWayRapydDoes) {
     core::Currency currency;
     std::string text;
   } cases[] = {
-      {1050, kUsd, "10.5"}, {1000, kUsd, "10"},  {5, kUsd, "0.05"},  {0, kUsd, "0"},
-      {1000, kJpy, "1000"}, {1250, kKwd, "1.25"}, {100, kKwd, "0.1"}, {99999999999999, kUsd, "999999999999.99"},
+      {1050, kUsd, "10.5"}, {1000, kUsd, "10"},
+      {5, kUsd, "0.05"},    {0, kUsd, "0"},
+      {1000, kJpy, "1000"}, {1250, kKwd, "1.25"},
+      {100, kKwd, "0.1"},   {99999999999999, kUsd, "999999999999.99"},
   };
   for (const auto& c : cases) EXPECT_EQ(ShortestDecimal(c.minor, c.currency), c.text) << c.text;
 }
@@ -56,8 +58,12 @@ TEST(JsonWriter, KeepsOrderEscapesAndPrintsExactNumbers) {
   JsonArray list;
   list.Add(inner).AddRaw("1");
   JsonObject o;
-  o.Str("q", "a\"b\n").Number("amount", "100.00").StrOrNull("empty", "").Object("in", inner)
-      .Array("list", list).Raw("raw", R"({"k":[]})");
+  o.Str("q", "a\"b\n")
+      .Number("amount", "100.00")
+      .StrOrNull("empty", "")
+      .Object("in", inner)
+      .Array("list", list)
+      .Raw("raw", R"({"k":[]})");
   EXPECT_EQ(o.str(),
             R"({"q":"a\"b\n","amount":100.00,"empty":null,"in":{"n":-3,"b":false,"z":null},)"
             R"("list":[{"n":-3,"b":false,"z":null},1],"raw":{"k":[]}})");
@@ -77,9 +83,10 @@ TEST(TimeText, FormatsAndParsesUtc) {
   EXPECT_EQ(ParseIso8601UtcMs("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseIso8601UtcMs("2024-02-29T00:00:00Z"), 1709164800000);
   for (std::string_view bad :
-       {"", "2025-03-19", "2025-03-19T09:46:54", "2025-03-19T09:46:54+00:00", "2025-03-19 09:46:54Z",
-        "2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z", "2025-03-19T24:00:00Z",
-        "2025-03-19T09:46:54.Z", "2025-03-19T09:46:54.1234567890Z", "x025-03-19T09:46:54Z"}) {
+       {"", "2025-03-19", "2025-03-19T09:46:54", "2025-03-19T09:46:54+00:00",
+        "2025-03-19 09:46:54Z", "2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z",
+        "2025-03-19T24:00:00Z", "2025-03-19T09:46:54.Z", "2025-03-19T09:46:54.1234567890Z",
+        "x025-03-19T09:46:54Z"}) {
     EXPECT_FALSE(ParseIso8601UtcMs(bad).has_value()) << bad;
   }
 }
@@ -91,9 +98,9 @@ TEST(Uuid, RandomOnesAreVersion4AndRecognized) {
   EXPECT_EQ(a[14], '4');
   EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
   EXPECT_TRUE(IsUuid("123e4567-E89B-12d3-a456-426614174000"));
-  for (std::string_view bad : {"", "123e4567e89b12d3a456426614174000",
-                               "123e4567-e89b-12d3-a456-42661417400g",
-                               "123e4567-e89b-12d3-a456-4266141740000"}) {
+  for (std::string_view bad :
+       {"", "123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400g",
+        "123e4567-e89b-12d3-a456-4266141740000"}) {
     EXPECT_FALSE(IsUuid(bad)) << bad;
   }
 }

@@ -61,8 +61,8 @@ TEST(D24Auth, HeadersAreCheckedInD24sOrder) {
        Signed(std::string(kDate), std::string(kBody),
               "d24 " + Signature(kSecret, kDate, kLogin, kBody)),
        now, 101},
-      {"wrong signature", Signed(std::string(kDate), std::string(kBody), "D24 " + std::string(64, 'a')),
-       now, 102},
+      {"wrong signature",
+       Signed(std::string(kDate), std::string(kBody), "D24 " + std::string(64, 'a')), now, 102},
       {"body changed after signing",
        Signed(std::string(kDate), std::string(kBody),
               "D24 " + Signature(kSecret, kDate, kLogin, "{}")),
@@ -90,13 +90,14 @@ TEST(D24Errors, CarryD24sCodesTypesAndStatuses) {
   EXPECT_EQ(NotFound().code, 208);
   http::Response r = ErrorResponse(MissingBankAccount());
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.body,
-            R"({"code":804,"description":"Missing bank account information","type":"MISSING_BANK_ACCOUNT"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"code":804,"description":"Missing bank account information","type":"MISSING_BANK_ACCOUNT"})");
   const std::pair<core::Refusal, int> table[] = {
-      {core::Refusal::kPaymentNotCaptured, 801},  {core::Refusal::kPaymentVoided, 801},
-      {core::Refusal::kAmountNotPositive, 802},   {core::Refusal::kAmountExceedsRefundable, 802},
-      {core::Refusal::kFullyRefunded, 802},       {core::Refusal::kAmountTooLarge, 802},
-      {core::Refusal::kCurrencyMismatch, 802},    {core::Refusal::kRefundTransitionInvalid, 805},
+      {core::Refusal::kPaymentNotCaptured, 801}, {core::Refusal::kPaymentVoided, 801},
+      {core::Refusal::kAmountNotPositive, 802},  {core::Refusal::kAmountExceedsRefundable, 802},
+      {core::Refusal::kFullyRefunded, 802},      {core::Refusal::kAmountTooLarge, 802},
+      {core::Refusal::kCurrencyMismatch, 802},   {core::Refusal::kRefundTransitionInvalid, 805},
   };
   for (auto [refusal, code] : table) EXPECT_EQ(ErrorFor(refusal).code, code) << code;
 }
@@ -216,10 +217,12 @@ TEST(D24Refunds, PlanFollowsD24sRulesInOrder) {
     int64_t amount;  // planned amount
   };
   const Case cases[] = {
-      {"cash partial", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":"100",)" + bank + "}"),
+      {"cash partial",
+       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":"100",)" + bank + "}"),
        Deposit(50000), false, 0, 10000},
-      {"cash no amount = full deposit", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731",)" + bank + "}"),
-       Deposit(50000), false, 0, 50000},
+      {"cash no amount = full deposit",
+       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731",)" + bank + "}"), Deposit(50000),
+       false, 0, 50000},
       {"invoice of another deposit", with(R"({"deposit_id":1,"invoice_id":"other",)" + bank + "}"),
        Deposit(50000), false, 208, 0},
       {"country of another deposit",
@@ -230,13 +233,17 @@ TEST(D24Refunds, PlanFollowsD24sRulesInOrder) {
       {"cash without bank account", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731"})"),
        Deposit(50000), false, 804, 0},
       {"incomplete bank account",
-       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","bank_account":{"beneficiary":"C"}})"),
+       with(
+           R"({"deposit_id":1,"invoice_id":"newIUnit45328731","bank_account":{"beneficiary":"C"}})"),
        Deposit(50000), false, 804, 0},
-      {"three decimals", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":1.005,)" + bank + "}"),
+      {"three decimals",
+       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":1.005,)" + bank + "}"),
        Deposit(50000), false, 802, 0},
-      {"negative", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":-1,)" + bank + "}"),
+      {"negative",
+       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":-1,)" + bank + "}"),
        Deposit(50000), false, 802, 0},
-      {"words", with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":"ten",)" + bank + "}"),
+      {"words",
+       with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","amount":"ten",)" + bank + "}"),
        Deposit(50000), false, 802, 0},
       {"other currency",
        with(R"({"deposit_id":1,"invoice_id":"newIUnit45328731","currency":"USD",)" + bank + "}"),
@@ -282,11 +289,12 @@ TEST(D24Answers, CardRefundIsTheSynchronousRefundInfo) {
   r.status = core::RefundStatus::kSucceeded;
   r.created_ms = DateMs("2021-02-05T22:10:45Z");
   RefundAttrs ra{80000001, true, "", "", ""};
-  EXPECT_EQ(RefundCreatedJson(r, ra, deposit, a),
-            R"({"refund_id":"80000001","deposit_id":300604089,"merchant_invoice_id":"test766106146",)"
-            R"("refund_info":{"type":"CREDIT_CARD","result":"SUCCESS","payment_method":"AE",)"
-            R"("payment_method_name":"American Express","amount":505.95,"currency":"MXN",)"
-            R"("created_at":"2021-02-05 22:10:45"}})");
+  EXPECT_EQ(
+      RefundCreatedJson(r, ra, deposit, a),
+      R"({"refund_id":"80000001","deposit_id":300604089,"merchant_invoice_id":"test766106146",)"
+      R"("refund_info":{"type":"CREDIT_CARD","result":"SUCCESS","payment_method":"AE",)"
+      R"("payment_method_name":"American Express","amount":505.95,"currency":"MXN",)"
+      R"("created_at":"2021-02-05 22:10:45"}})");
   ra.card = false;
   ra.refund_id = 168284;
   EXPECT_EQ(RefundCreatedJson(r, ra, deposit, a), R"({"refund_id":168284})");
@@ -308,7 +316,8 @@ TEST(D24Answers, RefundStatusHasNoRefundIdAndD24sStatusNames) {
   for (const auto& [status, name] : statuses) {
     r.status = status;
     EXPECT_EQ(RefundStatusJson(r, a), R"({"deposit_id":300533569,"merchant_invoice_id":"84044",)"
-                                      R"("status":")" + name + R"(","amount":100.00})");
+                                      R"("status":")" +
+                                          name + R"(","amount":100.00})");
   }
 }
 

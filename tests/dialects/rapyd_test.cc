@@ -63,7 +63,8 @@ std::string UrlSafe(std::string s) {
 }
 
 TEST(RapydAuth, AcceptsOnlyTheRightSignatureWithinSixtySeconds) {
-  const std::string good = Signature(kSecret, "POST", "/v1/refunds", kSalt, kTimestamp, kAccess, kBody);
+  const std::string good =
+      Signature(kSecret, "POST", "/v1/refunds", kSalt, kTimestamp, kAccess, kBody);
   http::Request missing = Request("POST", "/v1/refunds", "", std::string(kBody));
   missing.headers.pop_back();
   http::Request bad_ts = Request("POST", "/v1/refunds", "", std::string(kBody));
@@ -77,7 +78,8 @@ TEST(RapydAuth, AcceptsOnlyTheRightSignatureWithinSixtySeconds) {
   const Case cases[] = {
       {"exact", Request("POST", "/v1/refunds", "", std::string(kBody)), kNowMs, true},
       {"url-safe alphabet, no padding",
-       Request("POST", "/v1/refunds", "", std::string(kBody), UrlSafe(good.substr(0, good.size() - 2))),
+       Request("POST", "/v1/refunds", "", std::string(kBody),
+               UrlSafe(good.substr(0, good.size() - 2))),
        kNowMs, true},
       {"query is signed", Request("GET", "/v1/refunds", "limit=2&payment=p", ""), kNowMs, true},
       {"query changed",
@@ -92,7 +94,8 @@ TEST(RapydAuth, AcceptsOnlyTheRightSignatureWithinSixtySeconds) {
       {"timestamp not digits", bad_ts, kNowMs, false},
       {"59 s old", Request("POST", "/v1/refunds", "", std::string(kBody)), kNowMs + 59'000, true},
       {"61 s old", Request("POST", "/v1/refunds", "", std::string(kBody)), kNowMs + 61'000, false},
-      {"61 s ahead", Request("POST", "/v1/refunds", "", std::string(kBody)), kNowMs - 61'000, false},
+      {"61 s ahead", Request("POST", "/v1/refunds", "", std::string(kBody)), kNowMs - 61'000,
+       false},
   };
   for (const Case& c : cases) {
     auto headers = ReadAuthHeaders(c.request);
@@ -221,41 +224,63 @@ TEST(RapydRefunds, SplitByAmountOrPercentMustFitThePayments) {
     std::vector<core::PartAmount> parts;
   };
   const Case cases[] = {
-      {"proportional", R"({"payment":"p","amount":10})", "", {{"ewallet_a", 600}, {"ewallet_b", 400}}},
-      {"by amount", R"({"payment":"p","ewallets":[{"ewallet":"ewallet_b","amount":40}]})", "",
+      {"proportional",
+       R"({"payment":"p","amount":10})",
+       "",
+       {{"ewallet_a", 600}, {"ewallet_b", 400}}},
+      {"by amount",
+       R"({"payment":"p","ewallets":[{"ewallet":"ewallet_b","amount":40}]})",
+       "",
        {{"ewallet_b", 4000}}},
       {"by percent of the amount",
        R"({"payment":"p","amount":50,"ewallets":[{"ewallet":"ewallet_a","percent":50},{"ewallet":"ewallet_b","percent":50}]})",
-       "", {{"ewallet_a", 2500}, {"ewallet_b", 2500}}},
+       "",
+       {{"ewallet_a", 2500}, {"ewallet_b", 2500}}},
       {"percentage spelling",
-       R"({"payment":"p","amount":10,"ewallets":[{"ewallet":"ewallet_a","percentage":100}]})", "",
+       R"({"payment":"p","amount":10,"ewallets":[{"ewallet":"ewallet_a","percentage":100}]})",
+       "",
        {{"ewallet_a", 1000}}},
       {"more than the wallet has",
        R"({"payment":"p","ewallets":[{"ewallet":"ewallet_b","amount":40.01}]})",
-       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT", {}},
+       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT",
+       {}},
       {"percent beyond the wallet",
        R"({"payment":"p","amount":100,"ewallets":[{"ewallet":"ewallet_b","percent":100}]})",
-       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT", {}},
-      {"wallet not in payment", R"({"payment":"p","ewallets":[{"ewallet":"ewallet_z","amount":1}]})",
-       "ERROR_CREATE_REFUND_EWALLET_NOT_FOUND_IN_PAYMENT", {}},
+       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT",
+       {}},
+      {"wallet not in payment",
+       R"({"payment":"p","ewallets":[{"ewallet":"ewallet_z","amount":1}]})",
+       "ERROR_CREATE_REFUND_EWALLET_NOT_FOUND_IN_PAYMENT",
+       {}},
       {"amounts do not add up",
        R"({"payment":"p","amount":5,"ewallets":[{"ewallet":"ewallet_a","amount":1}]})",
-       "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY", {}},
+       "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY",
+       {}},
       {"percents do not add up",
        R"({"payment":"p","amount":5,"ewallets":[{"ewallet":"ewallet_a","percent":40}]})",
-       "ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE", {}},
+       "ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE",
+       {}},
       {"percent above 100",
        R"({"payment":"p","amount":5,"ewallets":[{"ewallet":"ewallet_a","percent":150},{"ewallet":"ewallet_b","percent":-50}]})",
-       "ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE", {}},
-      {"bad wallet amount", R"({"payment":"p","ewallets":[{"ewallet":"ewallet_a","amount":0}]})",
-       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT", {}},
-      {"amount over refundable", R"({"payment":"p","amount":100.01})", "ERROR_CREATE_REFUND", {}},
-      {"amount with too many decimals", R"({"payment":"p","amount":1.005})", "ERROR_CREATE_REFUND",
+       "ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE",
        {}},
-      {"other currency", R"({"payment":"p","currency":"EUR"})",
-       "ERROR_CREATE_REFUND_CURRENCY_NOT_VALID", {}},
-      {"unknown currency", R"({"payment":"p","currency":"ZZZ"})",
-       "ERROR_CREATE_REFUND_CURRENCY_NOT_VALID", {}},
+      {"bad wallet amount",
+       R"({"payment":"p","ewallets":[{"ewallet":"ewallet_a","amount":0}]})",
+       "ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT",
+       {}},
+      {"amount over refundable", R"({"payment":"p","amount":100.01})", "ERROR_CREATE_REFUND", {}},
+      {"amount with too many decimals",
+       R"({"payment":"p","amount":1.005})",
+       "ERROR_CREATE_REFUND",
+       {}},
+      {"other currency",
+       R"({"payment":"p","currency":"EUR"})",
+       "ERROR_CREATE_REFUND_CURRENCY_NOT_VALID",
+       {}},
+      {"unknown currency",
+       R"({"payment":"p","currency":"ZZZ"})",
+       "ERROR_CREATE_REFUND_CURRENCY_NOT_VALID",
+       {}},
   };
   for (const Case& c : cases) {
     auto in = ParseCreateRefund(Json(c.body));
@@ -287,7 +312,8 @@ TEST(RapydRefunds, EwalletListsThatRapydRefusesBeforeTheCore) {
        "ERROR_CREATE_REFUND_DUPLICATE_EWALLET"},
       {R"({"payment":"p","ewallets":[{"ewallet":"a","amount":1},{"ewallet":"b","percent":1}]})",
        "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY"},
-      {R"({"payment":"p","ewallets":[{"ewallet":"a"}]})", "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY"},
+      {R"({"payment":"p","ewallets":[{"ewallet":"a"}]})",
+       "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY"},
       {R"({"payment":"p","ewallets":["a"]})", "ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY"},
       {R"({"payment":"p","amount":[1]})", "INVALID_FIELDS"},
       {R"({"payment":"p","metadata":"x"})", "INVALID_FIELDS"},
@@ -323,8 +349,10 @@ TEST(RapydAnswers, RefundObjectPrintsNumbersTheRapydWay) {
   EXPECT_EQ(o["proportional_refund"], true);
   const std::string text = RefundJson(r);
   EXPECT_NE(text.find(R"("amount":10.5,)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"("ewallets":[{"ewallet":"ewallet_a","amount":6.3},{"ewallet":"ewallet_b","amount":4.2}])"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"("ewallets":[{"ewallet":"ewallet_a","amount":6.3},{"ewallet":"ewallet_b","amount":4.2}])"),
+      std::string::npos)
       << text;
   for (auto [status, name] : {std::pair{core::RefundStatus::kPending, "Pending"},
                               std::pair{core::RefundStatus::kFailed, "Rejected"},
@@ -356,7 +384,8 @@ TEST(RapydAnswers, PaymentShowsStatusSplitAndRefunds) {
 }
 
 TEST(RapydLists, LimitAndCursors) {
-  auto in = ParseListRefunds(Json(R"({"limit":"5","starting_after":"refund_2","payment":"payment_1"})"));
+  auto in =
+      ParseListRefunds(Json(R"({"limit":"5","starting_after":"refund_2","payment":"payment_1"})"));
   ASSERT_TRUE(in.ok());
   EXPECT_EQ(in.value().limit, 5);
   EXPECT_EQ(in.value().payment_id, "payment_1");

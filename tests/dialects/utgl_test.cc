@@ -22,9 +22,9 @@ constexpr std::string_view kTxn = "123e4567-e89b-12d3-a456-426614174000";
 
 TEST(UtglBinding, MasksTheCardAndNamesItsType) {
   const std::pair<std::string, std::string> cards[] = {
-      {"4111111111111111", "VISA"},      {"5555555555554444", "MASTERCARD"},
+      {"4111111111111111", "VISA"},       {"5555555555554444", "MASTERCARD"},
       {"2223003122003222", "MASTERCARD"}, {"378282246310005", "AMEX"},
-      {"6200000000000005", "UNIONPAY"},  {"3530111333300000", "JCB"},
+      {"6200000000000005", "UNIONPAY"},   {"3530111333300000", "JCB"},
   };
   for (const auto& [pan, type] : cards) {
     auto card = ParseInitiateBinding(json::object{{"fullPan", pan}});
@@ -34,9 +34,9 @@ TEST(UtglBinding, MasksTheCardAndNamesItsType) {
     EXPECT_EQ(card.value().masked_pan.substr(0, 6), pan.substr(0, 6));
     EXPECT_EQ(card.value().masked_pan.substr(pan.size() - 4), pan.substr(pan.size() - 4));
   }
-  for (std::string_view bad : {R"({"fullPan":"4111111111111112"})", R"({"fullPan":"4111"})",
-                               R"({"fullPan":"4111-1111-1111-1111"})", R"({"fullPan":4111111111111111})",
-                               R"({})"}) {
+  for (std::string_view bad :
+       {R"({"fullPan":"4111111111111112"})", R"({"fullPan":"4111"})",
+        R"({"fullPan":"4111-1111-1111-1111"})", R"({"fullPan":4111111111111111})", R"({})"}) {
     auto card = ParseInitiateBinding(Json(bad));
     ASSERT_FALSE(card.ok()) << bad;
     EXPECT_EQ(card.error().code, "VALIDATION_ERROR") << bad;
@@ -57,12 +57,14 @@ TEST(UtglTransactions, VerifyAndPurchaseMustMatch) {
   auto v = ParseVerify(Json(verify));
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(v.value().amount_minor, 10000);
-  auto p = ParsePurchase(Json(R"({"cardId":")" + std::string(kCard) +
-                              R"(","amount":"100.00","currency":"usd","description":"order 1","otpToken":"123456"})"));
+  auto p = ParsePurchase(
+      Json(R"({"cardId":")" + std::string(kCard) +
+           R"(","amount":"100.00","currency":"usd","description":"order 1","otpToken":"123456"})"));
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(VerifyKey(v.value()), VerifyKey(p.value()));
-  auto other = ParsePurchase(Json(R"({"cardId":")" + std::string(kCard) +
-                                  R"(","amount":100.01,"currency":"USD","description":"order 1","otpToken":"1"})"));
+  auto other = ParsePurchase(
+      Json(R"({"cardId":")" + std::string(kCard) +
+           R"(","amount":100.01,"currency":"USD","description":"order 1","otpToken":"1"})"));
   EXPECT_NE(VerifyKey(v.value()), VerifyKey(other.value()));
   EXPECT_FALSE(ParsePurchase(Json(verify)).ok());  // no otpToken
 }
@@ -105,13 +107,14 @@ TEST(UtglRefunds, AmountsAreAtLeastOneCentAndMultiplesOfIt) {
       EXPECT_EQ(plan.error().code, c.code) << c.amount;
     }
   }
-  for (std::string_view bad :
-       {R"({"amount":1,"currency":"USD","reason":"r","description":"d"})",
-        R"({"transactionId":"not-a-uuid","amount":1,"currency":"USD","reason":"r","description":"d"})",
-        R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","currency":"USD","reason":"r","description":"d"})",
-        R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USD","description":"d"})",
-        R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USD","reason":"r"})",
-        R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USDX","reason":"r","description":"d"})"}) {
+  for (
+      std::string_view bad :
+      {R"({"amount":1,"currency":"USD","reason":"r","description":"d"})",
+       R"({"transactionId":"not-a-uuid","amount":1,"currency":"USD","reason":"r","description":"d"})",
+       R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","currency":"USD","reason":"r","description":"d"})",
+       R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USD","description":"d"})",
+       R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USD","reason":"r"})",
+       R"({"transactionId":"123e4567-e89b-12d3-a456-426614174000","amount":1,"currency":"USDX","reason":"r","description":"d"})"}) {
     auto in = ParseRefund(Json(bad));
     ASSERT_FALSE(in.ok()) << bad;
     EXPECT_EQ(in.error().code, "VALIDATION_ERROR") << bad;

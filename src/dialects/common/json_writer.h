@@ -18,7 +18,8 @@ class JsonObject {
   // A string, or null when `value` is empty.
   JsonObject& StrOrNull(std::string_view key, std::string_view value);
   JsonObject& Int(std::string_view key, int64_t value);
-  // `decimal` is a plain decimal ("10.50", "7", "-0.5"); CHECKed, since it comes from our formatter.
+  // `decimal` is a plain decimal ("10.50", "7", "-0.5"); CHECKed, since it comes from our
+  // formatter.
   JsonObject& Number(std::string_view key, std::string_view decimal);
   JsonObject& Bool(std::string_view key, bool value);
   JsonObject& Null(std::string_view key);

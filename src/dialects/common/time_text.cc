@@ -65,10 +65,10 @@ std::optional<int64_t> ParseIso8601UtcMs(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS is 19 characters, then an optional fraction, then Z.
   int year, month, day, hour, minute, second;
   if (text.size() < 20 || text.size() > 30) return std::nullopt;
-  if (!Digits(text, 0, 4, year) || text[4] != '-' || !Digits(text, 5, 2, month) ||
-      text[7] != '-' || !Digits(text, 8, 2, day) || text[10] != 'T' ||
-      !Digits(text, 11, 2, hour) || text[13] != ':' || !Digits(text, 14, 2, minute) ||
-      text[16] != ':' || !Digits(text, 17, 2, second)) {
+  if (!Digits(text, 0, 4, year) || text[4] != '-' || !Digits(text, 5, 2, month) || text[7] != '-' ||
+      !Digits(text, 8, 2, day) || text[10] != 'T' || !Digits(text, 11, 2, hour) ||
+      text[13] != ':' || !Digits(text, 14, 2, minute) || text[16] != ':' ||
+      !Digits(text, 17, 2, second)) {
     return std::nullopt;
   }
   std::size_t pos = 19;

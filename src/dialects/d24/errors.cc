@@ -10,9 +10,7 @@ http::Response ErrorResponse(const Error& e) {
   return http::Response{e.status, "application/json", {}, o.str()};
 }
 
-Error InvalidCredentials() {
-  return {401, 100, "INVALID_CREDENTIALS", "Invalid Credentials"};
-}
+Error InvalidCredentials() { return {401, 100, "INVALID_CREDENTIALS", "Invalid Credentials"}; }
 
 Error MissingHeader(std::string_view header) {
   return {400, 101, "MISSING_REQUIRED_HEADER",

@@ -21,19 +21,19 @@ struct Error {
 };
 http::Response ErrorResponse(const Error& error);
 
-Error InvalidCredentials();                     // 100, 401: unknown X-Login
-Error MissingHeader(std::string_view header);   // 101, 400: absent or badly formed header
-Error InvalidSignature();                       // 102, 400
-Error DateOutOfRange();                         // 103, 400: X-Date too far from our clock
-Error InvalidBody(std::string_view details);    // 202, 400
-Error NotFound();                               // 208, 404
-Error InvalidAmount(std::string_view details);  // 802, 400
-Error MissingBankAccount();                     // 804, 400
-Error DepositNotCompleted();                    // 801, 400
+Error InvalidCredentials();                          // 100, 401: unknown X-Login
+Error MissingHeader(std::string_view header);        // 101, 400: absent or badly formed header
+Error InvalidSignature();                            // 102, 400
+Error DateOutOfRange();                              // 103, 400: X-Date too far from our clock
+Error InvalidBody(std::string_view details);         // 202, 400
+Error NotFound();                                    // 208, 404
+Error InvalidAmount(std::string_view details);       // 802, 400
+Error MissingBankAccount();                          // 804, 400
+Error DepositNotCompleted();                         // 801, 400
 Error RefundNotProcessed(std::string_view details);  // 805, 400
-Error IdempotencyKeyInUse();                    // 501, 409 (refundd's)
-Error IdempotencyKeyReused();                   // 502, 400 (refundd's)
-Error Unavailable();                            // 701, 503 (refundd's)
+Error IdempotencyKeyInUse();                         // 501, 409 (refundd's)
+Error IdempotencyKeyReused();                        // 502, 400 (refundd's)
+Error Unavailable();                                 // 701, 503 (refundd's)
 
 // Refusals of a refund (or of the sandbox completion of a deposit) in D24's codes.
 Error ErrorFor(core::Refusal refusal);

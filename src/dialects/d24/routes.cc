@@ -56,8 +56,8 @@ bool Blank(std::string_view body) {
 // Wraps a handler with D24's auth (101 → 100 → 102 → 103) and JSON decoding (202).
 http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
-    Call call{engine, std::move(request), std::move(path), std::move(reply), "",
-              boost::json::object()};
+    Call call{engine, std::move(request),   std::move(path), std::move(reply),
+              "",     boost::json::object()};
     auto headers = ReadAuthHeaders(call.request);
     if (!headers.ok()) return call.Fail(headers.error());
     auto credential = engine.Authenticate(std::string(kDialect), headers.value().x_login);
@@ -158,8 +158,8 @@ void CreateDeposit(Call& call) {
     auto created = service::CreatePayment(tx, std::move(p));
     if (!created.ok()) return ErrorOf(created.error(), keep);
     const std::string& id = created.value().id;
-    auto a1 = tx.InsertAlias({merchant, std::string(kDepositAlias),
-                              std::to_string(attrs.deposit_id), id});
+    auto a1 = tx.InsertAlias(
+        {merchant, std::string(kDepositAlias), std::to_string(attrs.deposit_id), id});
     auto a2 = tx.InsertAlias({merchant, std::string(kInvoiceAlias), attrs.invoice_id, id});
     if (!a1.ok() || !a2.ok() || !a1.value() || !a2.value()) return StoreFailed(keep);
     return Ok(DepositCreatedJson(created.value(), attrs));
@@ -199,9 +199,8 @@ std::optional<T> ReadByAlias(Call& call, std::string_view kind, std::string_view
 
 void GetDeposit(Call& call) {
   auto deposit = ReadByAlias<core::Payment>(
-      call, kDepositAlias, "deposit_id", [&](store::Store& s, const std::string& id) {
-        return s.ReadPayment(call.merchant_id, id);
-      });
+      call, kDepositAlias, "deposit_id",
+      [&](store::Store& s, const std::string& id) { return s.ReadPayment(call.merchant_id, id); });
   if (deposit) call.reply(Ok(DepositStatusJson(*deposit, DecodeDepositAttrs(deposit->attrs))));
 }
 
@@ -210,8 +209,7 @@ void GetDeposit(Call& call) {
 void CompleteDeposit(Call& call) {
   auto id = ParseId(call.path.Get("deposit_id"));
   if (!id) return call.Fail(NotFound());
-  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now,
-                                                       bool& keep) {
+  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now, bool& keep) {
     auto internal = Resolve(tx, merchant, kDepositAlias, id);
     if (!internal.ok()) return StoreFailed(keep);
     if (!internal.value()) return Fail(NotFound());
@@ -270,9 +268,8 @@ void CreateRefund(Call& call) {
 
 void GetRefund(Call& call) {
   auto refund = ReadByAlias<core::Refund>(
-      call, kRefundAlias, "refund_id", [&](store::Store& s, const std::string& id) {
-        return s.ReadRefund(call.merchant_id, id);
-      });
+      call, kRefundAlias, "refund_id",
+      [&](store::Store& s, const std::string& id) { return s.ReadRefund(call.merchant_id, id); });
   if (!refund) return;
   auto deposit = call.engine.store().ReadPayment(call.merchant_id, refund->payment_id);
   if (!deposit.ok() || !deposit.value()) return call.Fail(Unavailable());
@@ -283,16 +280,15 @@ void GetRefund(Call& call) {
 void CompleteRefund(Call& call) {
   auto id = ParseId(call.path.Get("refund_id"));
   if (!id) return call.Fail(NotFound());
-  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now,
-                                                       bool& keep) {
+  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now, bool& keep) {
     auto internal = Resolve(tx, merchant, kRefundAlias, id);
     if (!internal.ok()) return StoreFailed(keep);
     if (!internal.value()) return Fail(NotFound());
     auto done = service::TransitionRefund(tx, merchant, *internal.value(),
                                           core::RefundStatus::kSucceeded, "", now);
     if (done.ok()) {
-      return Ok(RefundStatusJson(done.value().refund,
-                                 DecodeDepositAttrs(done.value().payment.attrs)));
+      return Ok(
+          RefundStatusJson(done.value().refund, DecodeDepositAttrs(done.value().payment.attrs)));
     }
     if (done.error().kind != service::UseCaseError::Kind::kRefused) {
       return ErrorOf(done.error(), keep);

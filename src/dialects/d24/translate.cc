@@ -169,20 +169,19 @@ Parsed<DepositInput> ParseCreateDeposit(const json::value& body) {
   RETURN_IF_ERROR(type);
   auto credit_card = f.Object("credit_card");
   RETURN_IF_ERROR(credit_card);
-  const bool card_type = type.value() && (*type.value() == "CREDIT_CARD" ||
-                                          *type.value() == "DEBIT_CARD");
-  in.attrs.card = CardBrandName(in.payment_method).has_value() || card_type ||
-                  credit_card.value() != nullptr;
-  in.attrs.payment_type =
-      type.value().value_or(in.attrs.card ? "CREDIT_CARD" : "BANK_TRANSFER");
+  const bool card_type =
+      type.value() && (*type.value() == "CREDIT_CARD" || *type.value() == "DEBIT_CARD");
+  in.attrs.card =
+      CardBrandName(in.payment_method).has_value() || card_type || credit_card.value() != nullptr;
+  in.attrs.payment_type = type.value().value_or(in.attrs.card ? "CREDIT_CARD" : "BANK_TRANSFER");
 
   auto payer = f.Object("payer");
   RETURN_IF_ERROR(payer);
   if (payer.value()) in.attrs.payer_json = json::serialize(*payer.value());
-  for (auto [name, target] : {std::pair{"notification_url", &in.attrs.notification_url},
-                              std::pair{"back_url", &in.attrs.back_url},
-                              std::pair{"success_url", &in.attrs.success_url},
-                              std::pair{"error_url", &in.attrs.error_url}}) {
+  for (auto [name, target] :
+       {std::pair{"notification_url", &in.attrs.notification_url},
+        std::pair{"back_url", &in.attrs.back_url}, std::pair{"success_url", &in.attrs.success_url},
+        std::pair{"error_url", &in.attrs.error_url}}) {
     auto url = f.String(name, 2048);
     RETURN_IF_ERROR(url);
     *target = url.value().value_or("");
@@ -219,8 +218,7 @@ std::string DepositCreatedJson(const core::Payment& deposit, const DepositAttrs&
     o.Str("checkout_type", "ONE_SHOT");
   } else {
     o.Str("checkout_type", "HOSTED")
-        .Str("redirect_url",
-             "https://checkout.refundd.invalid/d24/" + std::to_string(a.deposit_id))
+        .Str("redirect_url", "https://checkout.refundd.invalid/d24/" + std::to_string(a.deposit_id))
         .Bool("iframe", true);
   }
   o.Int("deposit_id", a.deposit_id)
@@ -247,8 +245,8 @@ std::string DepositStatusJson(const core::Payment& deposit, const DepositAttrs& 
   if (!a.payer_json.empty()) o.Raw("payer", a.payer_json);
   o.Number("fee_amount", Amount(0, deposit.currency))
       .Str("fee_currency", deposit.currency.code)
-      .Bool("refunded", deposit.status == core::PaymentStatus::kCaptured &&
-                            deposit.RefundableMinor() == 0);
+      .Bool("refunded",
+            deposit.status == core::PaymentStatus::kCaptured && deposit.RefundableMinor() == 0);
   return o.str();
 }
 
@@ -283,8 +281,8 @@ Parsed<RefundInput> ParseCreateRefund(const json::value& body) {
       auto beneficiary = b.RequiredString("beneficiary", 200);
       auto number = b.RequiredString("account_number", 64);
       const json::value* code = bank->get_object().if_contains("bank_code");
-      bool code_ok = code && ((code->is_string() && !code->get_string().empty()) ||
-                              code->is_int64());
+      bool code_ok =
+          code && ((code->is_string() && !code->get_string().empty()) || code->is_int64());
       in.bank_account_complete = beneficiary.ok() && number.ok() && code_ok;
     }
     in.bank_account_json = json::serialize(*bank);

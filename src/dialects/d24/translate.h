@@ -45,7 +45,7 @@ struct RefundAttrs {
   int64_t refund_id = 0;
   bool card = false;
   std::string comments;
-  std::string notification_url;  // kept for the refund-notification lifecycle
+  std::string notification_url;   // kept for the refund-notification lifecycle
   std::string bank_account_json;  // "" for card refunds
 };
 std::string EncodeRefundAttrs(const RefundAttrs& attrs);

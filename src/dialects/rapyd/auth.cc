@@ -53,9 +53,8 @@ Result<AuthHeaders, Error> ReadAuthHeaders(const http::Request& request) {
   h.salt = std::string(request.Header("salt"));
   h.timestamp = std::string(request.Header("timestamp"));
   h.signature = std::string(request.Header("signature"));
-  if (h.access_key.empty() || h.access_key.size() > 128 || h.salt.empty() ||
-      h.salt.size() > 128 || h.signature.empty() || h.signature.size() > 256 ||
-      !Digits(h.timestamp)) {
+  if (h.access_key.empty() || h.access_key.size() > 128 || h.salt.empty() || h.salt.size() > 128 ||
+      h.signature.empty() || h.signature.size() > 256 || !Digits(h.timestamp)) {
     return Err(BadSignature());
   }
   h.timestamp_s = std::stoll(h.timestamp);

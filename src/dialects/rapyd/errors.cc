@@ -53,7 +53,8 @@ Error UnknownAccessKey() {
 Error InvalidFields(std::string_view details) {
   return {400, "INVALID_FIELDS",
           "The request attempted an operation, but one of the fields contained a value that is "
-          "not valid. The request was rejected. " + std::string(details)};
+          "not valid. The request was rejected. " +
+              std::string(details)};
 }
 
 Error PaymentNotFound(std::string_view id) {
@@ -64,20 +65,20 @@ Error PaymentNotFound(std::string_view id) {
 
 Error RefundNotFound(std::string_view code, std::string_view id) {
   return {400, std::string(code),
-          "The request tried to use a refund, but the refund was not found: '" +
-              std::string(id) + "'. Corrective action: Use a valid refund ID."};
+          "The request tried to use a refund, but the refund was not found: '" + std::string(id) +
+              "'. Corrective action: Use a valid refund ID."};
 }
 
 Error CreatePaymentFailed(std::string_view details) {
-  return {400, "ERROR_CREATE_PAYMENT",
-          "The request tried to create a payment, but the operation failed. " +
-              std::string(details)};
+  return {
+      400, "ERROR_CREATE_PAYMENT",
+      "The request tried to create a payment, but the operation failed. " + std::string(details)};
 }
 
 Error CreateRefundFailed(std::string_view details) {
-  return Refund("ERROR_CREATE_REFUND",
-                "The request tried to create a refund, but the operation failed. " +
-                    std::string(details));
+  return Refund(
+      "ERROR_CREATE_REFUND",
+      "The request tried to create a refund, but the operation failed. " + std::string(details));
 }
 
 Error Refund(std::string_view code, std::string_view message) {

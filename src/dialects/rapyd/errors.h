@@ -22,18 +22,18 @@ http::Response ErrorResponse(const Error& error);
 // 200 {"status": {... "SUCCESS" ...}, "data": data_json}
 http::Response Ok(std::string_view data_json);
 
-Error BadSignature();    // 401 UNAUTHENTICATED_API_CALL (also missing headers)
-Error StaleTimestamp();  // 401 UNAUTHENTICATED_API_CALL
+Error BadSignature();      // 401 UNAUTHENTICATED_API_CALL (also missing headers)
+Error StaleTimestamp();    // 401 UNAUTHENTICATED_API_CALL
 Error UnknownAccessKey();  // 401 UNAUTHENTICATED_API_CALL, the account message
 Error InvalidFields(std::string_view details);  // 400 INVALID_FIELDS: bad JSON, wrong types
 Error PaymentNotFound(std::string_view id);     // 400 ERROR_GET_PAYMENT
 Error RefundNotFound(std::string_view code, std::string_view id);  // 400 INVALID_REFUND, ...
-Error CreatePaymentFailed(std::string_view details);  // 400 ERROR_CREATE_PAYMENT
-Error CreateRefundFailed(std::string_view details);   // 400 ERROR_CREATE_REFUND
-Error Refund(std::string_view code, std::string_view message);  // 400 with a refund code
-Error IdempotencyKeyInUse();   // 409 (refundd's)
-Error IdempotencyKeyReused();  // 400 (refundd's)
-Error Unavailable();           // 503 (refundd's)
+Error CreatePaymentFailed(std::string_view details);               // 400 ERROR_CREATE_PAYMENT
+Error CreateRefundFailed(std::string_view details);                // 400 ERROR_CREATE_REFUND
+Error Refund(std::string_view code, std::string_view message);     // 400 with a refund code
+Error IdempotencyKeyInUse();                                       // 409 (refundd's)
+Error IdempotencyKeyReused();                                      // 400 (refundd's)
+Error Unavailable();                                               // 503 (refundd's)
 
 Error ErrorFor(core::Refusal refusal);
 

@@ -46,8 +46,8 @@ bool Blank(std::string_view body) {
 
 http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
-    Call call{engine, std::move(request), std::move(path), std::move(reply), "",
-              boost::json::object()};
+    Call call{engine, std::move(request),   std::move(path), std::move(reply),
+              "",     boost::json::object()};
     auto headers = ReadAuthHeaders(call.request);
     if (!headers.ok()) return call.Fail(headers.error());
     auto credential = engine.Authenticate(std::string(kDialect), headers.value().access_key);
@@ -56,10 +56,11 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
         Verify(headers.value(), credential->secret, call.request, engine.clock().NowMs());
     if (!verified.ok()) return call.Fail(verified.error());
     call.merchant_id = credential->merchant_id;
-    auto decoded = call.request.method == "GET" ? http::DecodeQuery(call.request.query)
-                   : Blank(call.request.body)   ? Result<boost::json::value, std::string>(
-                                                    boost::json::value(boost::json::object()))
-                                                : http::DecodeJson(call.request.body);
+    auto decoded =
+        call.request.method == "GET" ? http::DecodeQuery(call.request.query)
+        : Blank(call.request.body)
+            ? Result<boost::json::value, std::string>(boost::json::value(boost::json::object()))
+            : http::DecodeJson(call.request.body);
     if (!decoded.ok()) return call.Fail(InvalidFields("The body is not valid: " + decoded.error()));
     call.body = std::move(decoded).value();
     handler(call);
@@ -242,8 +243,8 @@ void CreateRefund(Call& call) {
   Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
                   store::WriteTx& tx, int64_t now, bool& keep) {
     http::Response response;
-    auto p = LoadPayment(tx, merchant, in.payment_id, PaymentNotRefundable(in.payment_id),
-                         response, keep);
+    auto p = LoadPayment(tx, merchant, in.payment_id, PaymentNotRefundable(in.payment_id), response,
+                         keep);
     if (!p) return response;
     auto request = PlanRefund(in, *p);
     if (!request.ok()) return Fail(request.error());
@@ -322,8 +323,8 @@ void CompleteRefund(Call& call) {
     if (!loaded.value() || loaded.value()->dialect != kDialect) {
       return Fail(RefundNotFound("INVALID_REFUND", id));
     }
-    auto done = service::TransitionRefund(tx, merchant, id, core::RefundStatus::kSucceeded, "",
-                                          now);
+    auto done =
+        service::TransitionRefund(tx, merchant, id, core::RefundStatus::kSucceeded, "", now);
     if (!done.ok()) return ErrorOf(done.error(), RefundNotFound("INVALID_REFUND", id), keep);
     return Ok(RefundJson(done.value().refund));
   });

@@ -69,7 +69,8 @@ Parsed<std::vector<core::Part>> ParseSplit(const Fields& f, int64_t amount_minor
     }
     return parts;
   }
-  if (list.value()->size() > kMaxWallets) return Err(InvalidFields("ewallets has too many entries."));
+  if (list.value()->size() > kMaxWallets)
+    return Err(InvalidFields("ewallets has too many entries."));
   bool by_percent = false;
   std::vector<int64_t> weights;
   for (std::size_t i = 0; i < list.value()->size(); ++i) {
@@ -79,7 +80,8 @@ Parsed<std::vector<core::Part>> ParseSplit(const Fields& f, int64_t amount_minor
     Fields w(item.get_object(), where + ".");
     auto name = w.RequiredString("ewallet", 64);
     RETURN_IF_ERROR(name);
-    if (!core::ValidPartName(name.value())) return Err(InvalidFields(where + ".ewallet is not valid."));
+    if (!core::ValidPartName(name.value()))
+      return Err(InvalidFields(where + ".ewallet is not valid."));
     for (const core::Part& p : parts) {
       if (p.name == name.value()) return Err(InvalidFields(where + ".ewallet is named twice."));
     }
@@ -105,7 +107,8 @@ Parsed<std::vector<core::Part>> ParseSplit(const Fields& f, int64_t amount_minor
   int64_t sum = 0;
   for (int64_t w : weights) sum += w;
   if (by_percent) {
-    if (sum != kHundredPercent) return Err(CreatePaymentFailed("The percentages must add up to 100."));
+    if (sum != kHundredPercent)
+      return Err(CreatePaymentFailed("The percentages must add up to 100."));
     std::vector<int64_t> shares = core::SplitProportionally(amount_minor, weights);
     for (std::size_t i = 0; i < parts.size(); ++i) parts[i].amount_minor = shares[i];
   } else if (sum != amount_minor) {
@@ -185,8 +188,8 @@ Parsed<PaymentInput> ParseCreatePayment(const json::value& body) {
   if (!amount.value()) return Err(InvalidFields("amount is required."));
   auto minor = common::MinorUnits(*amount.value(), in.currency);
   if (!minor.ok()) {
-    return Err(CreatePaymentFailed("amount: " +
-                                   std::string(core::AmountErrorMessage(minor.error())) + "."));
+    return Err(CreatePaymentFailed(
+        "amount: " + std::string(core::AmountErrorMessage(minor.error())) + "."));
   }
   if (minor.value() <= 0) return Err(CreatePaymentFailed("The amount must be greater than zero."));
   in.amount_minor = minor.value();
@@ -399,8 +402,8 @@ Parsed<RefundInput> ParseCreateRefund(const json::value& body) {
   RETURN_IF_ERROR(wallets);
   if (wallets.value()) {
     if (wallets.value()->size() > kMaxWallets) {
-      return Err(Refund("ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY",
-                        "'ewallets' has too many entries."));
+      return Err(
+          Refund("ERROR_CREATE_REFUND_EWALLETS_INCONSISTENCY", "'ewallets' has too many entries."));
     }
     bool by_percent = false;
     for (std::size_t i = 0; i < wallets.value()->size(); ++i) {
@@ -424,7 +427,8 @@ Parsed<RefundInput> ParseCreateRefund(const json::value& body) {
       WalletShare share{*name.value(), {}, {}};
       auto a = w.Decimal("amount");
       auto p = w.Decimal(w.Has("percentage") ? "percentage" : "percent");
-      if (!a.ok()) return Err(Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT", a.error().message));
+      if (!a.ok())
+        return Err(Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_AMOUNT", a.error().message));
       if (!p.ok()) {
         return Err(Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE", p.error().message));
       }
@@ -530,10 +534,10 @@ Parsed<ListInput> ParseListRefunds(const json::value& query) {
     if (value < 1 || value > 100) return Err(InvalidFields("limit must be between 1 and 100."));
     in.limit = value;
   }
-  for (auto [name, target] : {std::pair{"starting_after", &in.starting_after},
-                              std::pair{"ending_before", &in.ending_before},
-                              std::pair{"paymentId", &in.payment_id},
-                              std::pair{"payment", &in.payment_id}}) {
+  for (auto [name, target] :
+       {std::pair{"starting_after", &in.starting_after},
+        std::pair{"ending_before", &in.ending_before}, std::pair{"paymentId", &in.payment_id},
+        std::pair{"payment", &in.payment_id}}) {
     auto v = f.String(name, 255);
     RETURN_IF_ERROR(v);
     if (v.value()) *target = *v.value();

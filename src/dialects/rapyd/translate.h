@@ -29,7 +29,7 @@ struct PaymentAttrs {
   std::string metadata_json = "{}";
   std::string complete_payment_url, error_payment_url;
   std::vector<int64_t> percentages;  // per part, in ten-thousandths, when split by percentage
-  int64_t paid_ms = 0;                   // when it closed (captured or completed)
+  int64_t paid_ms = 0;               // when it closed (captured or completed)
 };
 std::string EncodePaymentAttrs(const PaymentAttrs& attrs);
 PaymentAttrs DecodePaymentAttrs(std::string_view attrs);

@@ -8,7 +8,8 @@ http::Response ErrorResponse(const Error& e) {
   common::JsonObject o;
   o.Str("code", e.code).Str("message", e.message);
   http::Response r{e.status, "application/json", {}, o.str()};
-  if (e.status == 401) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"partner-connect\"");
+  if (e.status == 401)
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"partner-connect\"");
   return r;
 }
 
@@ -17,7 +18,9 @@ Error Unauthorized() {
           "Authorization must be Basic base64(username:password) with valid credentials."};
 }
 
-Error Validation(std::string_view message) { return {400, "VALIDATION_ERROR", std::string(message)}; }
+Error Validation(std::string_view message) {
+  return {400, "VALIDATION_ERROR", std::string(message)};
+}
 
 Error NotFound(std::string_view code, std::string_view what, std::string_view id) {
   return {404, std::string(code), "No " + std::string(what) + " '" + std::string(id) + "'."};

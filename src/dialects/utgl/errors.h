@@ -20,16 +20,16 @@ struct Error {
 };
 http::Response ErrorResponse(const Error& error);
 
-Error Unauthorized();                           // 401 UNAUTHORIZED
-Error Validation(std::string_view message);     // 400 VALIDATION_ERROR (also bad JSON)
+Error Unauthorized();                        // 401 UNAUTHORIZED
+Error Validation(std::string_view message);  // 400 VALIDATION_ERROR (also bad JSON)
 Error NotFound(std::string_view code, std::string_view what, std::string_view id);  // 404
-Error InvalidOtp();                             // 400 INVALID_OTP
-Error VerificationExpired();                    // 400 VERIFICATION_EXPIRED
-Error VerificationRequired();                   // 400 VERIFICATION_REQUIRED
-Error BindingAlreadyConfirmed();                // 409 BINDING_ALREADY_CONFIRMED
-Error IdempotencyKeyInUse();                    // 409 IDEMPOTENCY_KEY_IN_USE
-Error IdempotencyKeyReused();                   // 422 IDEMPOTENCY_KEY_REUSED
-Error Unavailable();                            // 503 SERVICE_UNAVAILABLE
+Error InvalidOtp();               // 400 INVALID_OTP
+Error VerificationExpired();      // 400 VERIFICATION_EXPIRED
+Error VerificationRequired();     // 400 VERIFICATION_REQUIRED
+Error BindingAlreadyConfirmed();  // 409 BINDING_ALREADY_CONFIRMED
+Error IdempotencyKeyInUse();      // 409 IDEMPOTENCY_KEY_IN_USE
+Error IdempotencyKeyReused();     // 422 IDEMPOTENCY_KEY_REUSED
+Error Unavailable();              // 503 SERVICE_UNAVAILABLE
 
 Error ErrorFor(core::Refusal refusal);
 

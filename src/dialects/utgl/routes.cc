@@ -183,12 +183,13 @@ void ConfirmBinding(Call& call) {
     auto found = tx.FindAlias(merchant, std::string(kBindingAlias), in.verification_id);
     if (!found.ok()) return StoreFailed(keep);
     auto pending = found.value() ? DecodeCard(*found.value()) : std::nullopt;
-    if (!pending) return Fail(NotFound("VERIFICATION_NOT_FOUND", "verification", in.verification_id));
+    if (!pending)
+      return Fail(NotFound("VERIFICATION_NOT_FOUND", "verification", in.verification_id));
     if (now > pending->expires_ms) return Fail(VerificationExpired());
     if (in.code != kSandboxOtp) return Fail(InvalidOtp());
     const std::string card_id = common::RandomUuid();
-    auto used = tx.InsertAlias({merchant, std::string(kBindingUsedAlias), in.verification_id,
-                                card_id});
+    auto used =
+        tx.InsertAlias({merchant, std::string(kBindingUsedAlias), in.verification_id, card_id});
     if (!used.ok()) return StoreFailed(keep);
     if (!used.value()) return Fail(BindingAlreadyConfirmed());
     Card bound = *pending;
@@ -202,15 +203,16 @@ void ConfirmBinding(Call& call) {
 void Verify(Call& call) {
   auto in = ParseVerify(call.body);
   if (!in.ok()) return call.Fail(in.error());
-  Write(call, [merchant = call.merchant_id, in = in.value()](store::WriteTx& tx, int64_t,
-                                                             bool& keep) {
-    http::Response response;
-    if (!FindCard(tx, merchant, in.card_id, response, keep)) return response;
-    // Verifying the same purchase again is harmless: the alias already exists.
-    auto remembered = tx.InsertAlias({merchant, std::string(kVerifyAlias), VerifyKey(in), in.card_id});
-    if (!remembered.ok()) return StoreFailed(keep);
-    return Ok("{\"success\":true}");
-  });
+  Write(call,
+        [merchant = call.merchant_id, in = in.value()](store::WriteTx& tx, int64_t, bool& keep) {
+          http::Response response;
+          if (!FindCard(tx, merchant, in.card_id, response, keep)) return response;
+          // Verifying the same purchase again is harmless: the alias already exists.
+          auto remembered =
+              tx.InsertAlias({merchant, std::string(kVerifyAlias), VerifyKey(in), in.card_id});
+          if (!remembered.ok()) return StoreFailed(keep);
+          return Ok("{\"success\":true}");
+        });
 }
 
 void Purchase(Call& call) {

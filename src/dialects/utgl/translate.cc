@@ -120,10 +120,10 @@ Parsed<Card> ParseInitiateBinding(const json::value& body) {
   if (!numeric || digits.size() < 12 || !Luhn(digits)) {
     return Err(Validation("fullPan must be a card number of 12 to 19 digits."));
   }
-  return Card{CardType(digits),
-              digits.substr(0, 6) + std::string(digits.size() - 10, '*') +
-                  digits.substr(digits.size() - 4),
-              0};
+  return Card{
+      CardType(digits),
+      digits.substr(0, 6) + std::string(digits.size() - 10, '*') + digits.substr(digits.size() - 4),
+      0};
 }
 
 std::string InitiateBindingJson(const std::string& verification_id, const Card& card) {

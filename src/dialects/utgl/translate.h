@@ -22,12 +22,12 @@ using Parsed = Result<T, Error>;
 
 // Alias kinds. A card and a pending binding are not payments: their alias's object id carries
 // the card's face (EncodeCard) instead of an internal id.
-inline constexpr std::string_view kBindingAlias = "utgl_binding";       // verificationId
+inline constexpr std::string_view kBindingAlias = "utgl_binding";           // verificationId
 inline constexpr std::string_view kBindingUsedAlias = "utgl_binding_used";  // verificationId
-inline constexpr std::string_view kCardAlias = "utgl_card";             // cardId
-inline constexpr std::string_view kVerifyAlias = "utgl_verify";         // VerifyKey()
-inline constexpr std::string_view kTransactionAlias = "utgl_transaction";  // transactionId
-inline constexpr std::string_view kRefundAlias = "utgl_refund";         // refundTransactionId
+inline constexpr std::string_view kCardAlias = "utgl_card";                 // cardId
+inline constexpr std::string_view kVerifyAlias = "utgl_verify";             // VerifyKey()
+inline constexpr std::string_view kTransactionAlias = "utgl_transaction";   // transactionId
+inline constexpr std::string_view kRefundAlias = "utgl_refund";             // refundTransactionId
 
 // The sandbox's one-time password, for card binding and for purchases.
 inline constexpr std::string_view kSandboxOtp = "123456";
