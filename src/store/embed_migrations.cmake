@@ -1,4 +1,8 @@
-# Writes OUT, a C++ file defining refundd::store::Migrations() from the .sql files in DIR.
+# Writes OUT, a C++ file defining refundd::store::FUNC() (default Migrations) from the .sql files
+# in DIR (not its subfolders).
+if(NOT FUNC)
+  set(FUNC Migrations)
+endif()
 file(GLOB sql_files "${DIR}/*.sql")
 list(SORT sql_files)
 set(body "")
@@ -9,5 +13,5 @@ foreach(f ${sql_files})
   file(READ ${f} sql)
   string(APPEND body "      {${version}, \"${name}\", R\"refundd_sql(${sql})refundd_sql\"},\n")
 endforeach()
-file(WRITE ${OUT}.tmp "#include \"store/migrations.h\"\n\nnamespace refundd::store {\n\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kMigrations = {\n${body}  };\n  return kMigrations;\n}\n\n}  // namespace refundd::store\n")
+file(WRITE ${OUT}.tmp "#include \"store/migrations.h\"\n\nnamespace refundd::store {\n\nconst std::vector<Migration>& ${FUNC}() {\n  static const std::vector<Migration> kMigrations = {\n${body}  };\n  return kMigrations;\n}\n\n}  // namespace refundd::store\n")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,6 +1,10 @@
 #pragma once
-// The numbered schema migrations (src/store/migrations/NNNN_name.sql), embedded at build time.
-// Every backend applies them in order, each once, recording the version it reached.
+// The numbered schema migrations, embedded at build time. Every backend applies its set in order,
+// each once, recording the version it reached in schema_migrations.
+//
+// SQLite's set is src/store/migrations/NNNN_name.sql; PostgreSQL's is
+// src/store/migrations/postgres/NNNN_name.sql, with the same numbers and names (a test checks it):
+// a migration is one change of the schema, written once per SQL dialect.
 
 #include <string_view>
 #include <vector>
@@ -13,7 +17,9 @@ struct Migration {
   std::string_view sql;
 };
 
-// In ascending version order.
+// SQLite's migrations, in ascending version order.
 const std::vector<Migration>& Migrations();
+// PostgreSQL's migrations, in ascending version order.
+const std::vector<Migration>& PostgresMigrations();
 
 }  // namespace refundd::store
