@@ -49,8 +49,10 @@ void Engine::Write(WriteCall call) {
   job.apply = [this, pending](store::WriteTx& tx) -> bool {
     WriteCall& c = pending->call;
     const int64_t now_ms = clock_.NowMs();
+    pending->kept = false;  // apply() may run again after a rollback (store.h)
     if (!c.idempotency_key.empty()) {
-      auto existing = tx.LoadIdempotency(c.merchant_id, c.idempotency_key);
+      // Claimed, not just loaded: another node using the same key waits for this transaction.
+      auto existing = tx.ClaimIdempotency(c.merchant_id, c.idempotency_key, now_ms);
       if (!existing.ok()) return false;
       switch (core::DecideIdempotency(existing.value(), c.fingerprint, now_ms,
                                       options_.idempotency_ttl_ms)) {

@@ -10,7 +10,14 @@
 //
 // Inside apply(), the WriteTx sees the latest committed state plus the batch's earlier jobs, and
 // no other writer can interleave (SQLite: one writer; PostgreSQL: row locks taken by
-// LoadPaymentForUpdate), so a check-then-write inside one job is atomic.
+// LoadPaymentForUpdate and LoadRefund), so a check-then-write inside one job is atomic.
+//
+// apply() may run more than once for one job: a backend with several writers (PostgreSQL) rolls a
+// job back and runs it again in a later transaction when a row it needs is held by another
+// writer (the WriteTx call then fails with kAborted: return from apply() promptly) or when the
+// database aborts the whole transaction (deadlock, serialization failure). Each run starts from
+// rolled-back state, so apply() must not carry results across runs except through what it
+// returns last; done() is called exactly once.
 //
 // Reads (Read*) run on the caller's thread on a separate connection and see committed data only.
 // All methods are thread-safe.
@@ -65,6 +72,12 @@ struct RefundPage {
   bool has_more = false;
 };
 
+// A payment with every one of its refunds (oldest first), for `refundd verify`.
+struct PaymentWithRefunds {
+  core::Payment payment;
+  std::vector<core::Refund> refunds;
+};
+
 class WriteTx {
  public:
   virtual ~WriteTx() = default;
@@ -83,6 +96,12 @@ class WriteTx {
   virtual StoreResult<bool> InsertAlias(const Alias& alias) = 0;
   virtual StoreResult<std::optional<core::IdempotencyRecord>> LoadIdempotency(
       const std::string& merchant_id, const std::string& key) = 0;
+  // Takes the key (merchant_id, key) for this transaction and returns its stored record, if any.
+  // A claim of the same key in another transaction (another node) waits until this one ends and
+  // then sees what it committed, so a key used at two nodes at once executes once. After a claim
+  // the job stores its answer with PutIdempotency; if the job rolls back, so does the claim.
+  virtual StoreResult<std::optional<core::IdempotencyRecord>> ClaimIdempotency(
+      const std::string& merchant_id, const std::string& key, int64_t now_ms) = 0;
   // Inserts or replaces (an expired record is replaced by a new one).
   virtual StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) = 0;
 };
@@ -123,6 +142,12 @@ class Store {
   virtual StoreResult<bool> SetMerchantSetting(const std::string& merchant_id,
                                                const std::string& name,
                                                const std::string& value) = 0;
+
+  // Every payment of every merchant, in (merchant_id, id) order, `limit` at a time after the
+  // cursor (merchant_id, payment_id) ("", "" for the first page), each with all its refunds.
+  // Committed data only; for audits (`refundd verify`), not for the request path.
+  virtual StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(
+      const std::string& after_merchant_id, const std::string& after_payment_id, int limit) = 0;
 
   // Deletes idempotency records created before `before_ms`. Returns how many.
   virtual StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) = 0;

@@ -219,21 +219,106 @@ TEST_P(StoreContract, ConcurrentJobsOnOnePaymentNeverOverRefund) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        store_->SubmitAndWait([&, t, i](WriteTx& tx) {
-          core::Payment p = *tx.LoadPaymentForUpdate("mer_a", "pi_1").value();
+        // apply() may run again after a rollback (store.h): count what the last run decided.
+        bool refunded = false;
+        bool committed = store_->SubmitAndWait([&, t, i](WriteTx& tx) {
+          refunded = false;
+          auto loaded = tx.LoadPaymentForUpdate("mer_a", "pi_1");
+          if (!loaded.ok()) return false;
+          core::Payment p = *loaded.value();
           if (p.RefundableMinor() < 7) return true;
           p.refunded_minor += 7;
           core::Refund r = NewRefund("re_" + std::to_string(t) + "_" + std::to_string(i), p, 7);
           if (!tx.InsertRefund(r).ok() || !tx.UpdatePayment(p).ok()) return false;
-          ++granted;
+          refunded = true;
           return true;
         });
+        if (committed && refunded) ++granted;
       }
     });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(granted.load(), 1000 / 7);
   EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 7 * (1000 / 7));
+}
+
+TEST_P(StoreContract, AClaimedKeyIsStoredWithItsAnswerOrReleasedWithItsJob) {
+  Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.ClaimIdempotency("mer_a", "k1", 100).value().has_value());
+    return false;  // rolled back: the claim goes with it
+  });
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.ClaimIdempotency("mer_a", "k1", 100).value().has_value());
+    return tx.PutIdempotency({"mer_a", "k1", "fp", 201, "application/json", "{}", 100}).ok();
+  }));
+  Write([](WriteTx& tx) {
+    auto r = tx.ClaimIdempotency("mer_a", "k1", 200).value();
+    EXPECT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 201);
+    EXPECT_EQ(r->fingerprint, "fp");
+    EXPECT_EQ(r->created_ms, 100);
+    EXPECT_FALSE(tx.ClaimIdempotency("mer_b", "k1", 200).value().has_value());
+    return true;
+  });
+  EXPECT_EQ(store_->PurgeIdempotency(1000).value(), 1) << "mer_b's claim was never stored";
+}
+
+TEST_P(StoreContract, JobsInOneBatchSeeEachOthersWrites) {
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 100)).ok(); }));
+  std::vector<std::future<bool>> results;
+  for (int i = 0; i < 30; ++i) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    results.push_back(promise->get_future());
+    store_->Submit(WriteJob{[i](WriteTx& tx) {
+                              auto loaded = tx.LoadPaymentForUpdate("mer_a", "pi_1");
+                              if (!loaded.ok()) return false;
+                              core::Payment p = *loaded.value();
+                              p.refunded_minor += 3;
+                              if (!p.Consistent()) return true;  // 33 * 3 > 100: refused
+                              core::Refund r = NewRefund("re_" + std::to_string(i), p, 3);
+                              r.status = core::RefundStatus::kPending;
+                              p.refunded_minor -= 3;
+                              p.pending_minor += 3;
+                              if (!tx.InsertRefund(r).ok()) return false;
+                              auto again = tx.LoadRefund("mer_a", r.id);
+                              EXPECT_TRUE(again.ok() && again.value().has_value());
+                              return tx.UpdatePayment(p).value();
+                            },
+                            [promise](bool committed) { promise->set_value(committed); }});
+  }
+  for (auto& r : results) EXPECT_TRUE(r.get());
+  auto p = store_->ReadPayment("mer_a", "pi_1").value();
+  EXPECT_EQ(p->pending_minor, 90);
+  EXPECT_EQ(store_->ListRefunds({"mer_a", "pi_1", "", "", 100}).value().refunds.size(), 30u);
+}
+
+TEST_P(StoreContract, ScanPaymentsPagesEveryPaymentWithItsRefunds) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    bool ok = true;
+    for (const char* m : {"mer_a", "mer_b"}) {
+      for (int i = 0; i < 3; ++i) {
+        core::Payment p = NewPayment(std::string("pi_") + m + "_" + std::to_string(i), m, 100);
+        p.refunded_minor = i;
+        ok = ok && tx.InsertPayment(p).ok();
+        for (int j = 0; j < i; ++j) {
+          ok = ok && tx.InsertRefund(NewRefund(std::string("re_") + m + std::to_string(i) +
+                                                   std::to_string(j), p, 1)).ok();
+        }
+      }
+    }
+    return ok;
+  }));
+  auto first = store_->ScanPayments("", "", 4).value();
+  ASSERT_EQ(first.size(), 4u);
+  EXPECT_EQ(first[0].payment.merchant_id, "mer_a");
+  EXPECT_EQ(first[0].payment.id, "pi_mer_a_0");
+  EXPECT_EQ(first[2].refunds.size(), 2u);
+  EXPECT_EQ(first[3].payment.merchant_id, "mer_b");
+  auto rest = store_->ScanPayments("mer_b", "pi_mer_b_0", 4).value();
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[1].payment.id, "pi_mer_b_2");
+  EXPECT_EQ(rest[1].refunds.size(), 2u);
+  EXPECT_EQ(rest[1].refunds[0].payment_id, "pi_mer_b_2");
 }
 
 TEST_P(StoreContract, MerchantSettingsAreSetReplacedAndScoped) {

@@ -309,6 +309,12 @@ StoreResult<bool> SqliteStore::SetMerchantSetting(const std::string& merchant_id
   return true;
 }
 
+StoreResult<std::vector<PaymentWithRefunds>> SqliteStore::ScanPayments(
+    const std::string& after_merchant_id, const std::string& after_payment_id, int limit) {
+  WITH_READER(db);
+  return QueryPaymentsWithRefunds(db, after_merchant_id, after_payment_id, limit);
+}
+
 StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {
   auto deleted = std::make_shared<int64_t>(0);
   bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {

@@ -48,6 +48,9 @@ class SqliteStore final : public Store {
                                                             const std::string& name) override;
   StoreResult<bool> SetMerchantSetting(const std::string& merchant_id, const std::string& name,
                                        const std::string& value) override;
+  StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(const std::string& after_merchant_id,
+                                                            const std::string& after_payment_id,
+                                                            int limit) override;
   StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
   void Close() override;
 

@@ -140,6 +140,37 @@ StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& q) {
   return page;
 }
 
+StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
+    Db& db, const std::string& after_merchant_id, const std::string& after_payment_id,
+    int limit) {
+  static const std::string sql = std::string("SELECT ") + kPaymentColumns +
+                                 " FROM payments WHERE (merchant_id, id) > (?1, ?2) "
+                                 "ORDER BY merchant_id, id LIMIT ?3";
+  std::vector<PaymentWithRefunds> out;
+  {
+    Stmt s = db.Prepare(sql.c_str());
+    s.Bind(1, after_merchant_id).Bind(2, after_payment_id).Bind(3, int64_t{limit});
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return Err(row.error());
+      if (!row.value()) break;
+      out.push_back({ReadPaymentRow(s), {}});
+    }
+  }
+  for (auto& item : out) {
+    Stmt s = db.Prepare("SELECT " REFUND_COLUMNS
+                        " FROM refunds WHERE payment_id = ?1 AND merchant_id = ?2 ORDER BY seq");
+    s.Bind(1, item.payment.id).Bind(2, item.payment.merchant_id);
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) return Err(row.error());
+      if (!row.value()) break;
+      item.refunds.push_back(ReadRefundRow(s));
+    }
+  }
+  return out;
+}
+
 StoreResult<std::optional<core::Payment>> SqliteWriteTx::LoadPaymentForUpdate(
     const std::string& merchant_id, const std::string& payment_id) {
   // One writer holds the database's write lock for the whole batch: no row lock is needed.
@@ -245,6 +276,11 @@ StoreResult<std::optional<core::IdempotencyRecord>> SqliteWriteTx::LoadIdempoten
   r.body = s.Text(3);
   r.created_ms = s.Int(4);
   return std::optional<core::IdempotencyRecord>(std::move(r));
+}
+
+StoreResult<std::optional<core::IdempotencyRecord>> SqliteWriteTx::ClaimIdempotency(
+    const std::string& merchant_id, const std::string& key, int64_t /*now_ms*/) {
+  return LoadIdempotency(merchant_id, key);
 }
 
 StoreResult<bool> SqliteWriteTx::PutIdempotency(const core::IdempotencyRecord& r) {

@@ -15,6 +15,8 @@ StoreResult<std::optional<std::string>> QueryAlias(Db& db, const std::string& me
                                                    const std::string& kind,
                                                    const std::string& alias);
 StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& query);
+StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
+    Db& db, const std::string& after_merchant_id, const std::string& after_payment_id, int limit);
 
 class SqliteWriteTx final : public WriteTx {
  public:
@@ -34,6 +36,9 @@ class SqliteWriteTx final : public WriteTx {
   StoreResult<bool> InsertAlias(const Alias& alias) override;
   StoreResult<std::optional<core::IdempotencyRecord>> LoadIdempotency(
       const std::string& merchant_id, const std::string& key) override;
+  // The single writer holds the database lock: claiming is loading.
+  StoreResult<std::optional<core::IdempotencyRecord>> ClaimIdempotency(
+      const std::string& merchant_id, const std::string& key, int64_t now_ms) override;
   StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) override;
 
  private:
