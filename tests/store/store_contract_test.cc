@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <thread>
 
 #include "core/money.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -22,12 +24,32 @@ struct Backend {
   std::function<std::unique_ptr<Store>(const std::string& location)> open;
 };
 
+// PostgreSQL runs when REFUNDD_TEST_PG_URL names a server (scripts/with-postgres.sh starts one):
+// each location gets its own database there, made on first open.
+std::unique_ptr<Store> OpenPostgres(const std::string& location) {
+  const std::string url = std::getenv("REFUNDD_TEST_PG_URL");
+  const std::string dbname = "refundd_" + std::to_string(std::hash<std::string>{}(location));
+  auto admin = postgres::Conn::Open(url);
+  EXPECT_TRUE(admin.ok()) << (admin.ok() ? "" : admin.error());
+  if (!admin.ok()) return nullptr;
+  auto exists = admin.value()->Exec("SELECT 1 FROM pg_database WHERE datname = $1",
+                                    postgres::Params().Add(dbname));
+  if (exists.ok() && exists.value().size() == 0) {
+    EXPECT_TRUE(admin.value()->Simple(("CREATE DATABASE " + dbname).c_str()).ok());
+  }
+  auto s = postgres::PostgresStore::Open({*postgres::WithDatabase(url, dbname), 4, 256});
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
 std::vector<Backend> Backends() {
-  return {{"sqlite", [](const std::string& dir) -> std::unique_ptr<Store> {
-             auto s = sqlite::SqliteStore::Open(dir + "/refundd.db");
-             EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
-             return s.ok() ? std::move(s).value() : nullptr;
-           }}};
+  std::vector<Backend> out = {{"sqlite", [](const std::string& dir) -> std::unique_ptr<Store> {
+                                 auto s = sqlite::SqliteStore::Open(dir + "/refundd.db");
+                                 EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
+                                 return s.ok() ? std::move(s).value() : nullptr;
+                               }}};
+  if (std::getenv("REFUNDD_TEST_PG_URL")) out.push_back({"postgres", OpenPostgres});
+  return out;
 }
 
 class StoreContract : public ::testing::TestWithParam<Backend> {
