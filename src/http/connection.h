@@ -1,0 +1,371 @@
+#pragma once
+// One HTTP/1.1 connection (plain or TLS) on its worker's thread: reads requests with Beast's
+// parser under the server's limits, hands each to the Handler, writes the answer, keeps alive.
+// Internal to the server.
+
+#include "http/worker.h"
+
+namespace refundd::http::internal {
+
+template <bool kTls>
+class Connection final : public ConnectionBase {
+  using Stream = std::conditional_t<kTls, ssl::stream<tcp::socket>, tcp::socket>;
+
+ public:
+  Connection(std::shared_ptr<Worker> worker, tcp::socket socket, std::string remote, bool reject)
+      : ConnectionBase(std::move(worker)),
+        core_(*worker_->core),
+        stream_(MakeStream(std::move(socket), core_)),
+        remote_(std::move(remote)),
+        reject_(reject) {}
+
+  // Worker thread. The connection is already linked and counted.
+  void Start() {
+    deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.request_timeout_ms);
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      stream_.async_handshake(ssl::stream_base::server,
+                              [this, self = shared_from_this()](error_code ec) {
+                                if (phase_ == Phase::kClosed) return;
+                                if (ec) return Close();
+                                AfterHandshake();
+                              });
+    } else {
+      AfterHandshake();
+    }
+  }
+
+  void OnTick(Clock::time_point now) override {
+    switch (phase_) {
+      case Phase::kIdle:
+        if (GotBytes()) {
+          // A request started on a keep-alive connection: from now on it has to arrive in time.
+          phase_ = Phase::kReading;
+          deadline_ = now + std::chrono::milliseconds(core_.options.request_timeout_ms);
+          return;
+        }
+        [[fallthrough]];
+      case Phase::kHandshake:
+      case Phase::kReading:
+      case Phase::kWriting:
+      case Phase::kLingering:
+        if (now >= deadline_ && !timed_out_) {
+          timed_out_ = true;
+          error_code ignored;
+          Socket().cancel(ignored);  // the pending operation completes with operation_aborted
+        }
+        return;
+      case Phase::kHandling:
+      case Phase::kClosed:
+        return;
+    }
+  }
+
+  void OnStop() override {
+    switch (phase_) {
+      case Phase::kHandshake:
+      case Phase::kIdle:
+        return Close();
+      case Phase::kReading:
+        if (!GotBytes()) Close();  // else let it arrive; its answer will close the connection
+        return;
+      case Phase::kHandling:
+      case Phase::kWriting:
+      case Phase::kLingering:
+      case Phase::kClosed:
+        return;
+    }
+  }
+
+  void Abort() override { Close(); }
+
+  void Deliver(Response&& response) override {
+    if (phase_ != Phase::kHandling) return;  // closed meanwhile (shutdown or write error)
+    Write(std::move(response),
+          keep_alive_ && !worker_->stopping ? Ending::kKeepAlive : Ending::kClose);
+  }
+
+ private:
+  enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+  // What follows a response: the next request; closing; or, when the request was not read to its
+  // end (refused by a limit), closing after the client stopped sending (see Linger()).
+  enum class Ending { kKeepAlive, kClose, kLinger };
+
+  static Stream MakeStream(tcp::socket socket, Core& core) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *core.tls);
+    } else {
+      (void)core;
+      return socket;
+    }
+  }
+
+  tcp::socket& Socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  bool GotBytes() const { return buffer_.size() > 0 || (parser_ && parser_->got_some()); }
+
+  void AfterHandshake() {
+    if (reject_) {
+      return Write(TransportError(503, "too_many_connections",
+                                  "The server has too many open connections; retry later."),
+                   Ending::kLinger);
+    }
+    ReadNext(true);
+  }
+
+  void ReadNext(bool first) {
+    if (worker_->stopping) return CloseGracefully();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(core_.options.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(core_.options.max_body_bytes);
+    timed_out_ = false;
+    if (first) {
+      phase_ = Phase::kReading;  // deadline_ counts from the accept
+    } else if (buffer_.size() > 0) {
+      phase_ = Phase::kReading;
+      deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.request_timeout_ms);
+    } else {
+      phase_ = Phase::kIdle;
+      deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.idle_timeout_ms);
+    }
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [this, self = shared_from_this()](error_code ec, std::size_t) { OnHeader(ec); });
+  }
+
+  void OnHeader(error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return OnReadError(ec);
+    phase_ = Phase::kReading;
+    if (parser_->is_done()) return OnRequest();
+    auto read_body = [this, self = shared_from_this()](error_code read_ec, std::size_t) {
+      if (phase_ == Phase::kClosed) return;
+      if (read_ec) return OnReadError(read_ec);
+      OnRequest();
+    };
+    if (ExpectsContinue()) {
+      asio::async_write(
+          stream_, asio::buffer(kContinue),
+          [this, self = shared_from_this(), read_body](error_code write_ec, std::size_t) {
+            if (phase_ == Phase::kClosed) return;
+            if (write_ec) return OnReadError(write_ec);
+            bhttp::async_read(stream_, buffer_, *parser_, read_body);
+          });
+      return;
+    }
+    bhttp::async_read(stream_, buffer_, *parser_, read_body);
+  }
+
+  bool ExpectsContinue() const {
+    std::string_view expect = parser_->get()[bhttp::field::expect];
+    constexpr std::string_view k100 = "100-continue";
+    return expect.size() == k100.size() &&
+           std::equal(expect.begin(), expect.end(), k100.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+           });
+  }
+
+  void OnReadError(error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      return Write(TransportError(431, "headers_too_large",
+                                  "The request headers are larger than the server accepts."),
+                   Ending::kLinger);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return Write(TransportError(413, "request_too_large",
+                                  "The request body is larger than the server accepts."),
+                   Ending::kLinger);
+    }
+    if (ec == asio::error::operation_aborted && timed_out_) {
+      if (phase_ == Phase::kReading && GotBytes()) {
+        return Write(
+            TransportError(408, "request_timeout", "The request was not received in time."),
+            Ending::kLinger);
+      }
+      return Close();
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      return Write(TransportError(400, "bad_request", "The request is not valid HTTP/1.1."),
+                   Ending::kLinger);
+    }
+    Close();  // the peer went away, or a network error
+  }
+
+  void OnRequest() {
+    auto& message = parser_->get();
+    phase_ = Phase::kHandling;
+    keep_alive_ = message.keep_alive();
+    http10_ = message.version() < 11;
+    Request request;
+    request.method = std::string(message.method_string());
+    head_ = request.method == "HEAD";
+    std::string_view target = message.target();
+    if (target.starts_with("http://") || target.starts_with("https://")) {
+      std::size_t slash = target.find('/', target.find("//") + 2);
+      target = slash == std::string_view::npos ? "/" : target.substr(slash);
+    }
+    std::size_t question = target.find('?');
+    if (question != std::string_view::npos)
+      request.query = std::string(target.substr(question + 1));
+    if (!DecodePath(target.substr(0, question), request.path)) {
+      return Write(TransportError(400, "bad_request", "The request path has a bad escape."),
+                   Ending::kLinger);
+    }
+    request.headers.reserve(std::distance(message.begin(), message.end()));
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (char& c : name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_addr = remote_;
+    parser_.reset();
+
+    auto guard = std::make_shared<ReplyGuard>(shared_from_this());
+    Reply reply = [guard = std::move(guard)](Response response) {
+      guard->Answer(std::move(response));
+    };
+    try {
+      core_.handler(std::move(request), std::move(reply));
+    } catch (const std::exception& e) {
+      // A handler bug. The Reply it dropped answers 500; keep the io thread alive.
+      std::fprintf(stderr, "refundd: request handler threw: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "refundd: request handler threw\n");
+    }
+  }
+
+  void Write(Response&& response, Ending ending) {
+    bool close = ending != Ending::kKeepAlive;
+    phase_ = Phase::kWriting;
+    deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.request_timeout_ms);
+    timed_out_ = false;
+    ending_ = ending;
+    int status = response.status;
+    bool no_body = status < 200 || status == 204 || status == 304;
+    out_head_.clear();
+    out_head_ += "HTTP/1.1 ";
+    out_head_ += std::to_string(status);
+    out_head_ += ' ';
+    out_head_ += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(status)));
+    out_head_ += "\r\nServer: refundd\r\n";
+    if (!no_body) {
+      if (!response.content_type.empty() && !HasLineBreak(response.content_type)) {
+        out_head_ += "Content-Type: ";
+        out_head_ += response.content_type;
+        out_head_ += "\r\n";
+      }
+      out_head_ += "Content-Length: ";
+      out_head_ += std::to_string(response.body.size());
+      out_head_ += "\r\n";
+    }
+    for (const auto& [name, value] : response.headers) {
+      // Handlers may echo client text into headers; never let it split the response.
+      if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar) ||
+          HasLineBreak(value)) {
+        continue;
+      }
+      out_head_ += name;
+      out_head_ += ": ";
+      out_head_ += value;
+      out_head_ += "\r\n";
+    }
+    if (close) {
+      out_head_ += "Connection: close\r\n";
+    } else if (http10_) {
+      out_head_ += "Connection: keep-alive\r\n";
+    }
+    out_head_ += "\r\n";
+    out_body_ = std::move(response.body);
+    if (no_body || head_) out_body_.clear();
+    std::array<asio::const_buffer, 2> buffers = {asio::buffer(out_head_), asio::buffer(out_body_)};
+    asio::async_write(stream_, buffers,
+                      [this, self = shared_from_this()](error_code ec, std::size_t) {
+                        if (phase_ == Phase::kClosed) return;
+                        out_body_ = std::string();
+                        if (ec) return Close();
+                        if (ending_ == Ending::kLinger) return Linger();
+                        if (ending_ == Ending::kClose) return CloseGracefully();
+                        if (buffer_.size() == 0 && buffer_.capacity() > 64 * 1024) {
+                          buffer_ = beast::flat_buffer();
+                        }
+                        ReadNext(false);
+                      });
+  }
+
+  // Closes gracefully: stop sending, then read and drop whatever the client still sends (e.g.
+  // the rest of a refused body) until it closes, so that our answer is not lost to a reset.
+  void Linger() {
+    phase_ = Phase::kLingering;
+    timed_out_ = false;
+    deadline_ = Clock::now() +
+                std::chrono::milliseconds(std::min(core_.options.request_timeout_ms, kLingerMaxMs));
+    if constexpr (kTls) {
+      stream_.async_shutdown([this, self = shared_from_this()](error_code) { Close(); });
+    } else {
+      error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_send, ignored);
+      buffer_.clear();
+      Drain();
+    }
+  }
+
+  // Closes after a fully read request: nothing more is expected from the client, so no reset can
+  // destroy the answer. TLS still exchanges close_notify, within the linger deadline.
+  void CloseGracefully() {
+    if constexpr (kTls) {
+      Linger();
+    } else {
+      error_code ignored;
+      Socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Close();
+    }
+  }
+
+  void Drain() {
+    Socket().async_read_some(buffer_.prepare(4096),
+                             [this, self = shared_from_this()](error_code ec, std::size_t) {
+                               if (phase_ == Phase::kClosed) return;
+                               if (ec) return Close();
+                               Drain();
+                             });
+  }
+
+  void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    worker_->Unlink(this);
+    error_code ignored;
+    Socket().close(ignored);
+    parser_.reset();
+    core_.ConnectionClosed();
+  }
+
+  Core& core_;
+  Stream stream_;
+  std::string remote_;
+  bool reject_;
+  Phase phase_ = Phase::kReading;
+  Clock::time_point deadline_;
+  bool timed_out_ = false;
+  bool keep_alive_ = true;
+  bool http10_ = false;
+  bool head_ = false;
+  Ending ending_ = Ending::kKeepAlive;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string out_head_;
+  std::string out_body_;
+};
+
+}  // namespace refundd::http::internal
