@@ -1,4 +1,4 @@
-// refundd: the refunds engine. Subcommands: serve, merchants create|list, migrate.
+// refundd: the refunds engine. Subcommands: serve, merchants create|list, migrate, verify.
 // This file is the only place that names concrete types (SqliteStore, Server) and wires them.
 
 #include <CLI/CLI.hpp>
@@ -14,11 +14,13 @@
 #include <thread>
 
 #include "app/merchants.h"
+#include "app/verify_cli.h"
 #include "base/clock.h"
 #include "dialects/registry.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "service/engine.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace refundd::app {
@@ -31,9 +33,16 @@ struct Options {
   http::ServerOptions server;
   int64_t idempotency_ttl_hours = 24;
   std::string name;
+  std::string database_url;  // postgresql://...: PostgreSQL instead of SQLite in data_dir
+  int db_writers = 4;
 };
 
 Result<std::unique_ptr<store::Store>, std::string> OpenStore(const Options& o) {
+  if (!o.database_url.empty()) {
+    auto pg = store::postgres::PostgresStore::Open({o.database_url, o.db_writers});
+    if (!pg.ok()) return Err(pg.error());
+    return std::unique_ptr<store::Store>(std::move(pg).value());
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) return Err("cannot create data dir " + o.data_dir + ": " + ec.message());
@@ -133,7 +142,8 @@ int Serve(Options& o) {
   });
 
   std::cerr << "refundd: listening on " << (o.tls_cert.empty() ? "http" : "https") << "://"
-            << o.server.host << ":" << server.port() << " (data " << o.data_dir << ")"
+            << o.server.host << ":" << server.port() << " ("
+            << (o.database_url.empty() ? "data " + o.data_dir : std::string("PostgreSQL")) << ")"
             << std::endl;
   std::thread signal_waiter([&] {
     int signal = 0;
@@ -202,6 +212,17 @@ int Migrate(const Options& o) {
   return 0;
 }
 
+int Verify(const Options& o) {
+  auto opened = OpenStore(o);
+  if (!opened.ok()) {
+    std::cerr << "refundd: " << opened.error() << "\n";
+    return 1;
+  }
+  int code = RunVerify(*opened.value(), std::cout, std::cerr);
+  opened.value()->Close();
+  return code;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -212,10 +233,16 @@ int Main(int argc, char** argv) {
     sub->add_option("--data", o.data_dir, "data directory (SQLite database)")
         ->envname("REFUNDD_DATA")
         ->capture_default_str();
+    sub->add_option("--db", o.database_url,
+                    "PostgreSQL URL (postgresql://...): use it instead of --data (docs/scaling.md)")
+        ->envname("REFUNDD_DATABASE_URL");
   };
 
   CLI::App* serve = app.add_subcommand("serve", "serve the HTTP APIs");
   add_data(serve);
+  serve->add_option("--db-writers", o.db_writers, "PostgreSQL writer connections")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   serve->add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve->add_option("--tls-cert", o.tls_cert, "PEM certificate chain: serve HTTPS")
@@ -249,12 +276,16 @@ int Main(int argc, char** argv) {
 
   CLI::App* migrate = app.add_subcommand("migrate", "apply pending schema migrations");
   add_data(migrate);
+  CLI::App* verify = app.add_subcommand(
+      "verify", "recompute every payment's totals from its refunds; exit 1 on any mismatch");
+  add_data(verify);
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(o);
   if (create->parsed()) return MerchantsCreate(o);
   if (list->parsed()) return MerchantsList(o);
   if (migrate->parsed()) return Migrate(o);
+  if (verify->parsed()) return Verify(o);
   return 2;
 }
 
