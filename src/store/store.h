@@ -34,6 +34,7 @@
 #include "core/merchant.h"
 #include "core/payment.h"
 #include "core/refund.h"
+#include "store/outbox.h"
 
 namespace refundd::store {
 
@@ -78,7 +79,8 @@ struct PaymentWithRefunds {
   std::vector<core::Refund> refunds;
 };
 
-class WriteTx {
+// WriteTx and Store also carry the lifecycle's part of the contract (store/outbox.h).
+class WriteTx : public OutboxWriteTx {
  public:
   virtual ~WriteTx() = default;
   virtual StoreResult<std::optional<core::Payment>> LoadPaymentForUpdate(
@@ -111,7 +113,7 @@ struct WriteJob {
   std::function<void(bool committed)> done;  // writer thread; keep it short (post elsewhere)
 };
 
-class Store {
+class Store : public OutboxStore {
  public:
   virtual ~Store() = default;
 

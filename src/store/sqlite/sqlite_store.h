@@ -52,6 +52,32 @@ class SqliteStore final : public Store {
                                                             const std::string& after_payment_id,
                                                             int limit) override;
   StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
+
+  // The lifecycle (store/outbox.h), in sqlite_outbox.cc.
+  StoreResult<std::optional<int64_t>> NextRefundActionDueMs() override;
+  StoreResult<std::vector<RefundAction>> ClaimDueRefundActions(int64_t now_ms, int limit,
+                                                               int64_t lease_ms) override;
+  StoreResult<std::optional<RefundAction>> ReadRefundAction(const std::string& merchant_id,
+                                                            const std::string& refund_id) override;
+  StoreResult<std::optional<int64_t>> NextDeliveryDueMs() override;
+  StoreResult<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int limit,
+                                                        int64_t lease_ms) override;
+  StoreResult<bool> RecordDeliveryAttempt(const DeliveryOutcome& outcome) override;
+  StoreResult<int> RedeliverEvent(const std::string& merchant_id, const std::string& event_id,
+                                  int64_t now_ms) override;
+  StoreResult<std::optional<OutboxEvent>> ReadEvent(const std::string& merchant_id,
+                                                    const std::string& event_id) override;
+  StoreResult<EventPage> ListEvents(const EventListQuery& query) override;
+  StoreResult<std::vector<Delivery>> ListDeliveries(const std::string& merchant_id,
+                                                    const std::string& event_id) override;
+  StoreResult<std::vector<DeliveryAttempt>> ListDeliveryAttempts(
+      const std::string& delivery_id) override;
+  StoreResult<std::optional<WebhookEndpoint>> ReadWebhookEndpoint(
+      const std::string& merchant_id, const std::string& endpoint_id) override;
+  StoreResult<std::vector<WebhookEndpoint>> ListWebhookEndpoints(
+      const std::string& merchant_id, const std::string& dialect) override;
+  StoreResult<std::optional<core::Credential>> FindMerchantCredential(
+      const std::string& merchant_id, const std::string& dialect) override;
   void Close() override;
 
   // The highest migration version applied.
@@ -66,6 +92,9 @@ class SqliteStore final : public Store {
   // A read connection from the pool (opened on demand), returned on destruction.
   class Reader;
   Reader AcquireReader();
+  // sqlite_outbox.cc: f(Db&) on a pooled read connection (kUnavailable when none opens).
+  template <typename F>
+  auto WithReadConnection(F f) -> decltype(f(std::declval<Db&>()));
 
   const std::string path_;
   std::unique_ptr<Db> writer_db_;

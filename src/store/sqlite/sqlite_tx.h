@@ -41,6 +41,21 @@ class SqliteWriteTx final : public WriteTx {
       const std::string& merchant_id, const std::string& key, int64_t now_ms) override;
   StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) override;
 
+  // The lifecycle (store/outbox.h), in sqlite_outbox.cc.
+  StoreResult<bool> PutRefundAction(const RefundAction& action) override;
+  StoreResult<bool> DeleteRefundAction(const std::string& merchant_id,
+                                       const std::string& refund_id) override;
+  StoreResult<int64_t> InsertEvent(const OutboxEvent& event) override;
+  StoreResult<bool> InsertDelivery(const Delivery& delivery) override;
+  StoreResult<std::vector<WebhookEndpoint>> LoadWebhookEndpoints(
+      const std::string& merchant_id, const std::string& dialect) override;
+  StoreResult<std::optional<WebhookEndpoint>> LoadWebhookEndpoint(
+      const std::string& merchant_id, const std::string& endpoint_id) override;
+  StoreResult<bool> InsertWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+  StoreResult<bool> UpdateWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+  StoreResult<bool> DeleteWebhookEndpoint(const std::string& merchant_id,
+                                          const std::string& endpoint_id) override;
+
  private:
   Db& db_;
 };
