@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "service/lifecycle.h"
+
 namespace refundd::service {
 
 Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options)
@@ -72,8 +74,15 @@ void Engine::Write(WriteCall call) {
       }
     }
     bool keep = true;
-    pending->response = c.run(tx, now_ms, keep);
-    if (!keep) return false;
+    if (options_.lifecycle) {
+      LifecycleTx lifecycle_tx(tx, *options_.lifecycle);
+      pending->response = c.run(lifecycle_tx, now_ms, keep);
+      if (!keep) return false;
+      if (!lifecycle_tx.Flush(now_ms).ok()) return false;  // answered `unavailable`
+    } else {
+      pending->response = c.run(tx, now_ms, keep);
+      if (!keep) return false;
+    }
     if (!c.idempotency_key.empty()) {
       core::IdempotencyRecord record{c.merchant_id,           c.idempotency_key,
                                      c.fingerprint,           pending->response.status,

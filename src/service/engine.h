@@ -22,8 +22,13 @@
 
 namespace refundd::service {
 
+class Lifecycle;  // service/lifecycle.h
+
 struct EngineOptions {
   int64_t idempotency_ttl_ms = 24LL * 3600 * 1000;
+  // When set (it must outlive the Engine), every write runs under a LifecycleTx: refunds get the
+  // processor's answer and every refund change its outbox events, in the write's transaction.
+  const Lifecycle* lifecycle = nullptr;
 };
 
 // The answers a dialect gives when the Engine, not the use case, decides.

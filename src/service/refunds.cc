@@ -1,5 +1,7 @@
 #include "service/refunds.h"
 
+#include "service/lifecycle.h"
+
 namespace refundd::service {
 
 UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund& input,
@@ -16,8 +18,6 @@ UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund
     return Err(UseCaseError::Refused(plan.error(),
                                      std::make_shared<const core::Payment>(std::move(payment))));
   }
-  core::ApplyNewRefund(payment, plan.value(), input.initial_status, now_ms);
-
   core::Refund refund;
   refund.id = input.refund_id;
   refund.merchant_id = input.merchant_id;
@@ -32,6 +32,22 @@ UseCaseResult<RefundAndPayment> CreateRefund(store::WriteTx& tx, const NewRefund
   refund.created_ms = now_ms;
   refund.updated_ms = now_ms;
   refund.attrs = input.attrs;
+
+  // Under the lifecycle the processor decides how the refund starts (lifecycle.h); a synchronous
+  // decline is created and failed at once, so its hold is released in the same transaction.
+  if (LifecycleTx* ltx = LifecycleTx::Of(tx)) {
+    Lifecycle::Decision decision = ltx->lifecycle().DecideNew(payment, refund, now_ms);
+    refund.status = decision.status;
+    refund.failure_reason = decision.failure_reason;
+    ltx->Schedule(refund.merchant_id, refund.id, std::move(decision.action));
+  }
+  const bool declined = refund.status == core::RefundStatus::kFailed;
+  core::ApplyNewRefund(payment, plan.value(),
+                       declined ? core::RefundStatus::kPending : refund.status, now_ms);
+  if (declined) {
+    refund.status = core::RefundStatus::kPending;
+    CHECK(core::TransitionRefund(payment, refund, core::RefundStatus::kFailed, now_ms).ok());
+  }
 
   auto inserted = tx.InsertRefund(refund);
   if (!inserted.ok()) return Err(UseCaseError::Store(inserted.error()));

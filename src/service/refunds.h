@@ -26,7 +26,8 @@ struct NewRefund {
   // Whether this caller may see the payment (its dialect, its own conditions); a payment it may
   // not see is answered as not found. Empty: every payment of the merchant is visible.
   std::function<bool(const core::Payment&)> visible;
-  // The state the refund starts in. Until a processor exists card refunds succeed at once.
+  // The state the refund starts in when the write runs without the lifecycle (plain
+  // transactions: tests, tools). Under a LifecycleTx (service/lifecycle.h) the processor decides.
   core::RefundStatus initial_status = core::RefundStatus::kSucceeded;
 };
 
