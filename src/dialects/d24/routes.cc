@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 
 #include "base/ids.h"
+#include "dialects/common/write.h"
 #include "dialects/d24/auth.h"
 #include "dialects/d24/errors.h"
 #include "dialects/d24/translate.h"
 #include "http/body.h"
-#include "service/fingerprint.h"
 #include "service/payments.h"
 #include "service/refunds.h"
 
@@ -49,10 +49,6 @@ struct Call {
   void Fail(const Error& e) { reply(ErrorResponse(e)); }
 };
 
-bool Blank(std::string_view body) {
-  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 // Wraps a handler with D24's auth (101 → 100 → 102 → 103) and JSON decoding (202).
 http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
@@ -66,7 +62,7 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
         Verify(headers.value(), credential->secret, call.request.body, engine.clock().NowMs());
     if (!verified.ok()) return call.Fail(verified.error());
     call.merchant_id = credential->merchant_id;
-    if (call.request.method == "POST" && !Blank(call.request.body)) {
+    if (call.request.method == "POST" && !common::Blank(call.request.body)) {
       auto decoded = http::DecodeJson(call.request.body);
       if (!decoded.ok()) return call.Fail(InvalidBody(decoded.error()));
       call.body = std::move(decoded).value();
@@ -75,22 +71,14 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   };
 }
 
-using Run = std::function<http::Response(store::WriteTx&, int64_t, bool&)>;
+using common::Run;
 
-// Runs `run` through the engine, once per X-Idempotency-Key (scoped to D24 by a prefix).
+// Runs `run` through the engine, once per X-Idempotency-Key.
 void Write(Call& call, Run run) {
   std::string_view key = call.request.Header("x-idempotency-key");
   if (key.size() > kMaxIdempotencyKey) return call.Fail(MissingHeader("X-Idempotency-Key"));
-  service::WriteCall w;
-  w.merchant_id = call.merchant_id;
-  if (!key.empty()) {
-    w.idempotency_key = "d24:" + std::string(key);
-    w.fingerprint = service::RequestFingerprint(call.request.method, call.request.path, call.body);
-  }
-  w.run = std::move(run);
-  w.answers = &Answers();
-  w.reply = std::move(call.reply);
-  call.engine.Write(std::move(w));
+  common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
+                    Answers(), std::move(call.reply), std::move(run));
 }
 
 http::Response StoreFailed(bool& keep) {

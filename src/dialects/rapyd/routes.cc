@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 
 #include "base/ids.h"
+#include "dialects/common/write.h"
 #include "dialects/rapyd/auth.h"
 #include "dialects/rapyd/errors.h"
 #include "dialects/rapyd/translate.h"
 #include "http/body.h"
-#include "service/fingerprint.h"
 #include "service/payments.h"
 #include "service/refunds.h"
 
@@ -40,10 +40,6 @@ struct Call {
   void Fail(const Error& e) { reply(ErrorResponse(e)); }
 };
 
-bool Blank(std::string_view body) {
-  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
     Call call{engine, std::move(request),   std::move(path), std::move(reply),
@@ -58,7 +54,7 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
     call.merchant_id = credential->merchant_id;
     auto decoded =
         call.request.method == "GET" ? http::DecodeQuery(call.request.query)
-        : Blank(call.request.body)
+        : common::Blank(call.request.body)
             ? Result<boost::json::value, std::string>(boost::json::value(boost::json::object()))
             : http::DecodeJson(call.request.body);
     if (!decoded.ok()) return call.Fail(InvalidFields("The body is not valid: " + decoded.error()));
@@ -67,24 +63,16 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   };
 }
 
-using Run = std::function<http::Response(store::WriteTx&, int64_t, bool&)>;
+using common::Run;
 
-// Runs `run` once per `idempotency` header value (scoped to Rapyd by a prefix), for 24 hours.
+// Runs `run` once per `idempotency` header value, for 24 hours.
 void Write(Call& call, Run run) {
   std::string_view key = call.request.Header("idempotency");
   if (key.size() > kMaxIdempotencyKey) {
     return call.Fail(InvalidFields("The idempotency header must be at most 255 characters."));
   }
-  service::WriteCall w;
-  w.merchant_id = call.merchant_id;
-  if (!key.empty()) {
-    w.idempotency_key = "rapyd:" + std::string(key);
-    w.fingerprint = service::RequestFingerprint(call.request.method, call.request.path, call.body);
-  }
-  w.run = std::move(run);
-  w.answers = &Answers();
-  w.reply = std::move(call.reply);
-  call.engine.Write(std::move(w));
+  common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
+                    Answers(), std::move(call.reply), std::move(run));
 }
 
 http::Response StoreFailed(bool& keep) {

@@ -5,10 +5,10 @@
 #include "base/ids.h"
 #include "crypto/crypto.h"
 #include "dialects/common/uuid.h"
+#include "dialects/common/write.h"
 #include "dialects/utgl/errors.h"
 #include "dialects/utgl/translate.h"
 #include "http/body.h"
-#include "service/fingerprint.h"
 #include "service/payments.h"
 #include "service/refunds.h"
 
@@ -83,24 +83,16 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
   };
 }
 
-using Run = std::function<http::Response(store::WriteTx&, int64_t, bool&)>;
+using common::Run;
 
-// Runs `run` once per Idempotency-Key (scoped to UTGL by a prefix), for 24 hours.
+// Runs `run` once per Idempotency-Key, for 24 hours.
 void Write(Call& call, Run run) {
   std::string_view key = call.request.Header("idempotency-key");
   if (key.size() > kMaxIdempotencyKey) {
     return call.Fail(Validation("Idempotency-Key must be at most 255 characters."));
   }
-  service::WriteCall w;
-  w.merchant_id = call.merchant_id;
-  if (!key.empty()) {
-    w.idempotency_key = "utgl:" + std::string(key);
-    w.fingerprint = service::RequestFingerprint(call.request.method, call.request.path, call.body);
-  }
-  w.run = std::move(run);
-  w.answers = &Answers();
-  w.reply = std::move(call.reply);
-  call.engine.Write(std::move(w));
+  common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
+                    Answers(), std::move(call.reply), std::move(run));
 }
 
 http::Response StoreFailed(bool& keep) {

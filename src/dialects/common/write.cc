@@ -1,0 +1,26 @@
+#include "dialects/common/write.h"
+
+#include "service/fingerprint.h"
+
+namespace refundd::dialects::common {
+
+void WriteOnce(service::Engine& engine, const std::string& merchant_id, std::string_view scope,
+               std::string_view key, const http::Request& request, const boost::json::value& params,
+               const service::DialectAnswers& answers, http::Reply reply, Run run) {
+  service::WriteCall w;
+  w.merchant_id = merchant_id;
+  if (!key.empty()) {
+    w.idempotency_key = std::string(scope) + ":" + std::string(key);
+    w.fingerprint = service::RequestFingerprint(request.method, request.path, params);
+  }
+  w.run = std::move(run);
+  w.answers = &answers;
+  w.reply = std::move(reply);
+  engine.Write(std::move(w));
+}
+
+bool Blank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace refundd::dialects::common
