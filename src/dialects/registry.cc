@@ -1,12 +1,17 @@
 #include "dialects/registry.h"
 
 #include "dialects/d24/routes.h"
+#include "dialects/d24/webhooks.h"
+#include "dialects/kushki_common/webhooks.h"
 #include "dialects/kushki_common/credentials.h"
 #include "dialects/kushki_online/routes.h"
 #include "dialects/kushki_pos/routes.h"
 #include "dialects/native/routes.h"
+#include "dialects/native/webhooks.h"
 #include "dialects/rapyd/routes.h"
+#include "dialects/rapyd/webhooks.h"
 #include "dialects/utgl/routes.h"
+#include "dialects/utgl/webhooks.h"
 
 namespace refundd::dialects {
 
@@ -17,6 +22,15 @@ void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
   rapyd::RegisterRoutes(router, engine);  // before native: they share /v1/refunds
   native::RegisterRoutes(router, engine);
   utgl::RegisterRoutes(router, engine);
+}
+
+void RegisterAllWebhookFormats(webhooks::Formats& formats) {
+  formats.Add(native::NewWebhookFormat());
+  formats.Add(d24::NewWebhookFormat());
+  formats.Add(kushki::NewWebhookFormat(kushki::kOnlineDialect, /*asynchronous=*/true));
+  formats.Add(kushki::NewWebhookFormat(kushki::kPosDialect, /*asynchronous=*/false));
+  formats.Add(rapyd::NewWebhookFormat());
+  formats.Add(utgl::NewWebhookFormat());
 }
 
 std::vector<core::Credential> NewCredentials(const std::string& merchant_id,

@@ -9,12 +9,16 @@
 #include "core/merchant.h"
 #include "http/router.h"
 #include "service/engine.h"
+#include "webhooks/format.h"
 
 namespace refundd::dialects {
 
 // Registers every dialect's routes. Order matters where dialects share a path: the router asks
 // each route's auth scheme in registration order.
 void RegisterAllRoutes(http::Router& router, service::Engine& engine);
+
+// Adds every dialect's lifecycle mapping (state words, sandbox instrument, events, signatures).
+void RegisterAllWebhookFormats(webhooks::Formats& formats);
 
 // Makes a fresh credential set for a new merchant in every dialect: the rows to store, and the
 // secrets to show once, as `credentials.<dialect>` of `merchants create`'s output.

@@ -4,6 +4,7 @@
 
 #include "base/ids.h"
 #include "crypto/crypto.h"
+#include "dialects/native/call.h"
 #include "dialects/native/translate.h"
 #include "http/body.h"
 #include "service/fingerprint.h"
@@ -17,12 +18,16 @@ namespace {
 constexpr std::string_view kDialect = "native";
 constexpr std::size_t kMaxIdempotencyKey = 255;
 
+}  // namespace
+
 http::Response Unavailable() {
   return ErrorResponse(ApiError{503, "api_error", "store_unavailable",
                                 "The request could not be stored; nothing was changed. Retry "
                                 "with the same Idempotency-Key.",
                                 ""});
 }
+
+namespace {
 
 const service::DialectAnswers& Answers() {
   static const service::DialectAnswers answers{
@@ -55,19 +60,7 @@ std::string SecretKeyOf(const http::Request& request) {
   return "";
 }
 
-// One request in flight: what every handler needs after auth and decoding.
-struct Call {
-  service::Engine& engine;
-  http::Request request;
-  http::PathParams path;
-  http::Reply reply;
-  std::string merchant_id;
-  boost::json::value params;
-
-  void Fail(const ApiError& e) { reply(ErrorResponse(e)); }
-};
-
-using CallHandler = std::function<void(Call&)>;
+}  // namespace
 
 // Wraps a handler with auth and body/query decoding.
 http::RouteHandler Handle(service::Engine& engine, CallHandler handler) {
@@ -127,6 +120,8 @@ void Write(Call& call,
   w.reply = std::move(call.reply);
   call.engine.Write(std::move(w));
 }
+
+namespace {
 
 // Reads a native payment of this merchant; another dialect's payment is not visible here.
 std::optional<core::Payment> ReadPayment(Call& call, const std::string& id, bool& failed) {
@@ -368,6 +363,7 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), ClaimsRequest,
                            /*fallback=*/true, Handle(engine, e.handler)});
   }
+  RegisterWebhookRoutes(router, engine);
 }
 
 }  // namespace refundd::dialects::native

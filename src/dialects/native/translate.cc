@@ -123,7 +123,10 @@ Parsed<PaymentIntentInput> ParseCreatePaymentIntent(const json::value& params) {
   auto pm = p.Enum("payment_method",
                    {"pm_card_visa", "pm_card_visa_debit", "pm_card_mastercard",
                     "pm_card_mastercard_debit", "pm_card_amex", "pm_card_discover",
-                    "pm_card_diners", "pm_card_jcb", "pm_card_unionpay"});
+                    "pm_card_diners", "pm_card_jcb", "pm_card_unionpay",
+                    // The sandbox processor's refund outcomes (docs/lifecycle.md).
+                    "pm_card_refundDecline", "pm_card_refundAsync", "pm_card_refundAsyncFail",
+                    "pm_card_refundFail", "pm_card_refundStuck", "pm_card_refundTimeout"});
   if (!pm.ok()) return Err(NotFound("PaymentMethod", "", "payment_method"));
   in.payment_method = pm.value().value_or("");
   auto description = p.String("description", 1000);
@@ -164,7 +167,10 @@ Parsed<ConfirmInput> ParseConfirm(const json::value& params) {
   auto pm = p.Enum("payment_method",
                    {"pm_card_visa", "pm_card_visa_debit", "pm_card_mastercard",
                     "pm_card_mastercard_debit", "pm_card_amex", "pm_card_discover",
-                    "pm_card_diners", "pm_card_jcb", "pm_card_unionpay"});
+                    "pm_card_diners", "pm_card_jcb", "pm_card_unionpay",
+                    // The sandbox processor's refund outcomes (docs/lifecycle.md).
+                    "pm_card_refundDecline", "pm_card_refundAsync", "pm_card_refundAsyncFail",
+                    "pm_card_refundFail", "pm_card_refundStuck", "pm_card_refundTimeout"});
   if (!pm.ok()) return Err(NotFound("PaymentMethod", "", "payment_method"));
   return ConfirmInput{pm.value().value_or("")};
 }

@@ -1,0 +1,59 @@
+#include "dialects/d24/webhooks.h"
+
+#include "base/ids.h"
+#include "dialects/common/json_writer.h"
+#include "dialects/d24/translate.h"
+
+namespace refundd::dialects::d24 {
+
+namespace {
+
+constexpr int64_t kMinuteMs = 60 * 1000;
+
+class D24Format final : public webhooks::Format {
+ public:
+  std::string_view dialect() const override { return "d24"; }
+
+  std::string_view StateWord(core::RefundStatus status) const override {
+    return RefundStatus(status);
+  }
+
+  void DescribeInstrument(const core::Payment& payment, processor::Order& order) const override {
+    const DepositAttrs a = DecodeDepositAttrs(payment.attrs);
+    order.instrument = a.payment_type + " " + payment.payment_method;
+    order.asynchronous = !a.card;  // bank and cash refunds settle later
+  }
+
+  // Creation is answered synchronously (refund_info.result, or the PENDING refund_id); each later
+  // change is notified with the same body: the receiver reads the status back.
+  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
+    if (!c.from) return {};
+    const RefundAttrs ra = DecodeRefundAttrs(c.refund.attrs);
+    common::JsonObject body;
+    body.Int("refund_id", ra.refund_id);
+    return {{SortableId("evt_", c.now_ms), std::string(RefundStatus(c.refund.status)), c.refund.id,
+             body.str()}};
+  }
+
+  std::vector<webhooks::RequestTarget> RequestTargets(const core::Refund& refund,
+                                                      const core::Payment&) const override {
+    const RefundAttrs ra = DecodeRefundAttrs(refund.attrs);
+    if (ra.notification_url.empty()) return {};
+    return {{ra.notification_url, {}, {}}};
+  }
+
+  store::Headers Sign(std::string_view, std::string_view, int64_t,
+                      const webhooks::SigningKeys&) const override {
+    return {};  // D24 documents no signature on notifications
+  }
+
+  std::vector<int64_t> RetryDelaysMs() const override {
+    return {5 * kMinuteMs, 25 * kMinuteMs, 125 * kMinuteMs, 625 * kMinuteMs, 3125 * kMinuteMs};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<webhooks::Format> NewWebhookFormat() { return std::make_unique<D24Format>(); }
+
+}  // namespace refundd::dialects::d24
