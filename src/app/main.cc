@@ -13,15 +13,21 @@
 #include <mutex>
 #include <thread>
 
+#include "app/lifecycle_cli.h"
 #include "app/merchants.h"
 #include "app/verify_cli.h"
 #include "base/clock.h"
 #include "dialects/registry.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "processor/sandbox.h"
 #include "service/engine.h"
+#include "service/lifecycle.h"
+#include "service/lifecycle_worker.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "webhooks/client.h"
+#include "webhooks/delivery.h"
 
 namespace refundd::app {
 namespace {
@@ -35,6 +41,15 @@ struct Options {
   std::string name;
   std::string database_url;  // postgresql://...: PostgreSQL instead of SQLite in data_dir
   int db_writers = 4;
+  // The refund lifecycle (docs/lifecycle.md).
+  int64_t settle_delay_ms = 5000;
+  double retry_time_scale = 1.0;
+  bool allow_private_webhook_targets = false;
+  double webhook_give_up_hours = 72;
+  int64_t webhook_timeout_ms = 10'000;
+  int webhook_senders = 4;
+  std::string webhook_ca_file;
+  LifecycleCliArgs lifecycle;
 };
 
 Result<std::unique_ptr<store::Store>, std::string> OpenStore(const Options& o) {
@@ -110,8 +125,27 @@ int Serve(Options& o) {
     std::cout << sandbox.value() << std::endl;
   }
 
+  // The refund lifecycle: the sandbox processor, every dialect's webhook format, the worker that
+  // settles pending refunds and the outbox's delivery loop.
+  webhooks::Formats formats;
+  dialects::RegisterAllWebhookFormats(formats);
+  processor::SandboxProcessor sandbox(processor::SandboxOptions{o.settle_delay_ms});
+  service::LifecycleOptions lifecycle_options;
+  lifecycle_options.retry.time_scale = o.retry_time_scale;
+  service::Lifecycle lifecycle(sandbox, formats, lifecycle_options);
+  service::LifecycleWorker lifecycle_worker(*store, lifecycle, clock, service::WorkerOptions{});
+  webhooks::BeastClient webhook_client(
+      webhooks::ClientOptions{o.allow_private_webhook_targets, o.webhook_ca_file});
+  webhooks::DeliveryOptions delivery_options;
+  delivery_options.senders = o.webhook_senders;
+  delivery_options.timeout_ms = o.webhook_timeout_ms;
+  delivery_options.retry.time_scale = o.retry_time_scale;
+  delivery_options.retry.give_up_after_ms =
+      static_cast<int64_t>(o.webhook_give_up_hours * 3600.0 * 1000.0);
+  webhooks::Deliverer deliverer(*store, formats, webhook_client, clock, delivery_options);
+
   service::Engine engine(*store, clock,
-                         service::EngineOptions{o.idempotency_ttl_hours * 3600 * 1000});
+                         service::EngineOptions{o.idempotency_ttl_hours * 3600 * 1000, &lifecycle});
   http::Router router;
   router.Add(http::Route{"GET", "/healthz", "none", nullptr, true,
                          [](http::Request&&, http::PathParams, http::Reply reply) {
@@ -127,6 +161,9 @@ int Serve(Options& o) {
     std::cerr << "refundd: " << err << "\n";
     return 1;
   }
+
+  lifecycle_worker.Start();
+  deliverer.Start();
 
   // Expired idempotency keys are purged in the background, every few minutes.
   std::mutex mu;
@@ -160,6 +197,8 @@ int Serve(Options& o) {
   }
   cv.notify_all();
   janitor.join();
+  lifecycle_worker.Stop();
+  deliverer.Stop();
   store->Close();
   std::cerr << "refundd: stopped" << std::endl;
   return 0;
@@ -274,6 +313,76 @@ int Main(int argc, char** argv) {
   CLI::App* list = merchants->add_subcommand("list", "list merchants (no secrets)");
   add_data(list);
 
+  serve->add_option("--settle-delay-ms", o.settle_delay_ms,
+                    "sandbox processor: when asynchronous refunds settle (and late failures fail)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30LL * 86400 * 1000}))
+      ->capture_default_str();
+  serve->add_option("--retry-time-scale", o.retry_time_scale,
+                    "multiplies every retry delay and the give-up age (tests: 0.0001)")
+      ->check(CLI::Range(1e-9, 1e6))
+      ->capture_default_str();
+  serve->add_flag("--allow-private-webhook-targets", o.allow_private_webhook_targets,
+                  "allow webhooks to loopback and private addresses");
+  serve->add_option("--webhook-give-up-hours", o.webhook_give_up_hours,
+                    "age after which an undelivered webhook is given up (dead letter)")
+      ->check(CLI::Range(0.0, 24.0 * 365))
+      ->capture_default_str();
+  serve->add_option("--webhook-timeout-ms", o.webhook_timeout_ms, "per delivery attempt")
+      ->check(CLI::Range(int64_t{100}, int64_t{60'000}))
+      ->capture_default_str();
+  serve->add_option("--webhook-senders", o.webhook_senders, "concurrent webhook deliveries")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--webhook-ca-file", o.webhook_ca_file,
+                    "PEM CAs to verify HTTPS webhook targets (default: the system's)")
+      ->check(CLI::ExistingFile);
+
+  LifecycleCliArgs& l = o.lifecycle;
+  auto add_merchant = [&](CLI::App* sub) {
+    add_data(sub);
+    sub->add_option("--merchant", l.merchant, "merchant name or id")->required();
+  };
+  CLI::App* webhooks_cmd = app.add_subcommand("webhooks", "merchants' webhook endpoints");
+  webhooks_cmd->require_subcommand(1);
+  CLI::App* wh_set = webhooks_cmd->add_subcommand("set", "set the endpoint of one dialect");
+  add_merchant(wh_set);
+  wh_set->add_option("--dialect", l.dialect, "native, d24, kushki_online, kushki_pos, rapyd, utgl")
+      ->required();
+  wh_set->add_option("--url", l.url, "http(s) URL")->required();
+  wh_set->add_option("--secret", l.secret, "signing secret (default: a new one, if the dialect "
+                                           "signs with endpoint secrets)");
+  wh_set->add_option("--events", l.events, "event types (default: all)")->delimiter(',');
+  CLI::App* wh_list = webhooks_cmd->add_subcommand("list", "list endpoints (no secrets)");
+  add_merchant(wh_list);
+  CLI::App* wh_delete = webhooks_cmd->add_subcommand("delete", "delete an endpoint");
+  add_merchant(wh_delete);
+  wh_delete->add_option("--id", l.id, "endpoint id")->required();
+  CLI::App* wh_rotate = webhooks_cmd->add_subcommand("rotate", "new secret, old one kept a while");
+  add_merchant(wh_rotate);
+  wh_rotate->add_option("--id", l.id, "endpoint id")->required();
+  wh_rotate->add_option("--secret", l.secret, "the new secret (default: generated)");
+  wh_rotate->add_option("--previous-expires-in-s", l.previous_expires_in_s,
+                        "how long the previous secret keeps signing")
+      ->check(CLI::Range(int64_t{0}, int64_t{7 * 86400}))
+      ->capture_default_str();
+
+  CLI::App* events_cmd = app.add_subcommand("events", "outbox events and their deliveries");
+  events_cmd->require_subcommand(1);
+  CLI::App* ev_show = events_cmd->add_subcommand("show", "an event and its delivery log");
+  add_merchant(ev_show);
+  ev_show->add_option("--event", l.id, "event id")->required();
+  CLI::App* ev_redeliver = events_cmd->add_subcommand("redeliver", "send an event again");
+  add_merchant(ev_redeliver);
+  ev_redeliver->add_option("--event", l.id, "event id")->required();
+
+  CLI::App* refunds_cmd = app.add_subcommand("refunds", "refunds by hand (sandbox)");
+  refunds_cmd->require_subcommand(1);
+  CLI::App* rf_settle = refunds_cmd->add_subcommand("settle", "move a refund by hand");
+  add_merchant(rf_settle);
+  rf_settle->add_option("--refund", l.id, "refund id")->required();
+  rf_settle->add_option("--to", l.to, "succeeded, failed or canceled")->required();
+  rf_settle->add_option("--reason", l.reason, "failure reason (--to failed)");
+
   CLI::App* migrate = app.add_subcommand("migrate", "apply pending schema migrations");
   add_data(migrate);
   CLI::App* verify = app.add_subcommand(
@@ -286,6 +395,34 @@ int Main(int argc, char** argv) {
   if (list->parsed()) return MerchantsList(o);
   if (migrate->parsed()) return Migrate(o);
   if (verify->parsed()) return Verify(o);
+  const std::vector<std::pair<CLI::App*, int (*)(store::Store&, const Options&)>> lifecycle_cmds = {
+      {wh_set, [](store::Store& s, const Options& x) {
+         return WebhooksSet(s, x.lifecycle, SystemClock().NowMs());
+       }},
+      {wh_list, [](store::Store& s, const Options& x) { return WebhooksList(s, x.lifecycle); }},
+      {wh_delete, [](store::Store& s, const Options& x) { return WebhooksDelete(s, x.lifecycle); }},
+      {wh_rotate, [](store::Store& s, const Options& x) {
+         return WebhooksRotate(s, x.lifecycle, SystemClock().NowMs());
+       }},
+      {ev_show, [](store::Store& s, const Options& x) { return EventsShow(s, x.lifecycle); }},
+      {ev_redeliver, [](store::Store& s, const Options& x) {
+         return EventsRedeliver(s, x.lifecycle, SystemClock().NowMs());
+       }},
+      {rf_settle, [](store::Store& s, const Options& x) {
+         return RefundsSettle(s, x.lifecycle, SystemClock().NowMs());
+       }},
+  };
+  for (const auto& [cmd, run] : lifecycle_cmds) {
+    if (!cmd->parsed()) continue;
+    auto opened = OpenStore(o);
+    if (!opened.ok()) {
+      std::cerr << "refundd: " << opened.error() << "\n";
+      return 1;
+    }
+    const int code = run(*opened.value(), o);
+    opened.value()->Close();
+    return code;
+  }
   return 2;
 }
 
