@@ -1,7 +1,7 @@
 -- wrk script for bench/refund_bench.sh: each request is POST /v1/refunds with a form body
 -- payment_intent=pi_…&amount=1, a Bearer key and a unique Idempotency-Key, spread round-robin over
 -- the payments listed one per line in the file given as the first script argument.
--- Usage: wrk ... -s bench/refunds.lua URL -- PAYMENTS_FILE SECRET_KEY
+-- Usage: wrk ... -s bench/refunds.lua URL -- PAYMENTS_FILE SECRET_KEY [STREAM]
 -- done() prints one line "BENCH key=value ..." with the status counts of all threads and the
 -- latency percentiles in microseconds, for the shell script to read.
 
@@ -24,10 +24,13 @@ function init(args)
     ["Authorization"] = "Bearer " .. args[2],
     ["Content-Type"] = "application/x-www-form-urlencoded",
   }
-  key_prefix = string.format("bench-%d-%d-", os.time(), tid)
+  -- An optional third argument, a number, tells apart wrk processes run at once (bench/pg_bench.sh
+  -- runs one per node): it goes into the keys and shifts where each starts in the payments.
+  local stream = tonumber(args[3]) or 0
+  key_prefix = string.format("bench-%d-%d-%d-", os.time(), stream, tid)
   n = 0
   -- Threads start at different payments so they do not march in step.
-  offset = (tid * 7919) % #ids
+  offset = (tid * 7919 + stream * 1009) % #ids
   c2xx, c409, c4xx, c5xx, cother = 0, 0, 0, 0, 0
 end
 
