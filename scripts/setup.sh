@@ -13,6 +13,7 @@ packages=(
   libjemalloc-dev
   libgtest-dev googletest
   python3 wrk openssl curl sqlite3 ca-certificates
+  postgresql
 )
 
 missing=()
@@ -30,6 +31,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # The tests start a private PostgreSQL server of their own (scripts/with-postgres.sh): no
+  # system-wide cluster is wanted, so none is created (and nothing is started) on install.
+  if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q 'install ok installed'; then
+    "${sudo[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" |
+      "${sudo[@]}" tee /etc/postgresql-common/createcluster.d/refundd.conf >/dev/null
+  fi
   "${sudo[@]}" apt-get update -q
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

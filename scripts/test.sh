@@ -2,6 +2,7 @@
 # Builds refundd (scripts/setup.sh) and runs every registered test with ctest: the C++ unit and
 # store tests and the black-box integration suite (tests/integration). Exits non-zero on any
 # failure, and when no test ran at all. Extra arguments go to ctest (e.g. -R integration).
+# REFUNDD_NO_PG=1 runs without the private PostgreSQL server.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,8 +12,17 @@ build_dir=${BUILD_DIR:-build}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Beside a private PostgreSQL server when one can be started, so that the PostgreSQL store runs
+# the same contract and integration tests as SQLite (they skip themselves without it).
+beside=()
+if [ -z "${REFUNDD_TEST_PG_URL:-}" ] && [ -z "${REFUNDD_NO_PG:-}" ] &&
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  beside=(scripts/with-postgres.sh)
+fi
+
 rc=0
-ctest --test-dir "$build_dir" --output-on-failure --no-tests=error "$@" 2>&1 | tee "$log" || rc=$?
+"${beside[@]}" ctest --test-dir "$build_dir" --output-on-failure --no-tests=error "$@" 2>&1 |
+  tee "$log" || rc=$?
 
 # ctest closes with "NN% tests passed, F tests failed out of T".
 line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)

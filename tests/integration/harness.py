@@ -37,6 +37,11 @@ def _default_bin():
 # ctest sets REFUNDD_BIN; by hand, the build/ of this checkout is used.
 BIN = os.environ.get("REFUNDD_BIN") or _default_bin()
 
+# REFUNDD_IT_BACKEND=postgres runs every server on a fresh database of the PostgreSQL server named
+# by REFUNDD_TEST_PG_URL (scripts/with-postgres.sh starts one); without that URL the tests skip.
+BACKEND = os.environ.get("REFUNDD_IT_BACKEND", "sqlite")
+PG_URL = os.environ.get("REFUNDD_TEST_PG_URL", "")
+
 START_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 30.0
 REQUEST_TIMEOUT_S = 30.0
@@ -84,6 +89,18 @@ class _PipeLines(threading.Thread):
             return "\n".join(self.lines)
 
 
+def _psql(url, sql):
+    out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                         stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    if out.returncode != 0:
+        raise AssertionError("psql %r failed: %s" % (sql, out.stderr.decode()))
+
+
+def _with_database(url, name):
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
 def _credentials_line(line):
     try:
         obj = json.loads(line)
@@ -102,6 +119,17 @@ class Refundd:
         # A path that does not exist yet: refundd must create it and the sandbox merchant.
         self.data_dir = data_dir or os.path.join(self._tmp, "data")
         self.args = list(args)
+        self.db_url = None
+        self._db_name = None
+        if BACKEND == "postgres":
+            if not PG_URL:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+                print("integration: skipped, REFUNDD_TEST_PG_URL is not set", flush=True)
+                raise unittest.SkipTest("REFUNDD_TEST_PG_URL is not set")
+            self._db_name = "it_" + os.path.basename(self._tmp).replace("-", "_").lower()
+            _psql(PG_URL, "CREATE DATABASE %s" % self._db_name)
+            self.db_url = _with_database(PG_URL, self._db_name)
+        self._started = False
         self.proc = None
         self.port = None
         self.scheme = "http"
@@ -112,9 +140,17 @@ class Refundd:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def store_args(self):
+        """The command line options that name this server's store."""
+        return ["--db", self.db_url] if self.db_url else ["--data", self.data_dir]
+
     def start(self):
-        fresh = not os.path.exists(self.data_dir)
-        cmd = [BIN, "serve", "--data", self.data_dir, "--listen", "127.0.0.1:0"] + self.args
+        if self.db_url:
+            fresh = not self._started
+        else:
+            fresh = not os.path.exists(self.data_dir)
+        self._started = True
+        cmd = [BIN, "serve"] + self.store_args() + ["--listen", "127.0.0.1:0"] + self.args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
         self._stdout = _PipeLines(self.proc.stdout)
@@ -185,6 +221,11 @@ class Refundd:
         if self.running():
             self.kill()
         shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._db_name:
+            try:
+                _psql(PG_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self._db_name)
+            except (AssertionError, OSError, subprocess.SubprocessError):
+                pass  # the server goes away with the test run anyway
 
     def stderr_text(self):
         return self._stderr.text() if self._stderr else self.previous_stderr
@@ -209,7 +250,7 @@ class Refundd:
 
     def create_merchant(self, name):
         """`refundd merchants create`: returns the printed object (id, name, credentials)."""
-        lines = [l for l in self.cli("merchants", "create", "--data", self.data_dir,
+        lines = [l for l in self.cli("merchants", "create", *self.store_args(),
                                      "--name", name).splitlines() if l.strip()]
         if len(lines) != 1:
             raise AssertionError("merchants create printed %d lines, expected one JSON object: %r"
@@ -217,7 +258,7 @@ class Refundd:
         return json.loads(lines[0])
 
     def list_merchants(self):
-        text = self.cli("merchants", "list", "--data", self.data_dir)
+        text = self.cli("merchants", "list", *self.store_args())
         return text, [json.loads(l) for l in text.splitlines() if l.strip()]
 
     # --- clients -----------------------------------------------------------------------------
