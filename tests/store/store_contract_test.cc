@@ -357,6 +357,179 @@ TEST_P(StoreContract, SubmitAfterCloseIsAnsweredNotCommitted) {
   EXPECT_FALSE(store_->SubmitAndWait([](WriteTx&) { return true; }));
 }
 
+// --- the lifecycle's part of the contract (store/outbox.h) ---
+
+TEST_P(StoreContract, RefundActionsAreClaimedOnceUntilTheirLeaseRunsOut) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    return tx.PutRefundAction({"re_a", "mer_a", "lookup", 0, 200}).ok() &&
+           tx.PutRefundAction({"re_b", "mer_b", "submit", 2, 100}).ok() &&
+           tx.PutRefundAction({"re_c", "mer_a", "lookup", 0, 5000}).ok();
+  }));
+  EXPECT_EQ(*store_->NextRefundActionDueMs().value(), 100);
+  auto first = store_->ClaimDueRefundActions(250, 10, 1000).value();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0], (RefundAction{"re_b", "mer_b", "submit", 2, 1250})) << "earliest first";
+  EXPECT_EQ(first[1].refund_id, "re_a");
+  EXPECT_TRUE(store_->ClaimDueRefundActions(300, 10, 1000).value().empty()) << "leased";
+  EXPECT_EQ(store_->ReadRefundAction("mer_a", "re_a").value()->next_action_ms, 1250);
+  EXPECT_EQ(store_->ClaimDueRefundActions(1300, 1, 1000).value().size(), 1u) << "limit";
+  EXPECT_FALSE(store_->ReadRefundAction("mer_b", "re_a").value().has_value()) << "scoped";
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    EXPECT_TRUE(tx.DeleteRefundAction("mer_a", "re_a").value());
+    EXPECT_FALSE(tx.DeleteRefundAction("mer_a", "re_a").value());
+    return tx.PutRefundAction({"re_c", "mer_a", "lookup", 1, 7000}).ok();  // replaces
+  }));
+  EXPECT_FALSE(store_->ReadRefundAction("mer_a", "re_a").value().has_value());
+  EXPECT_EQ(store_->ReadRefundAction("mer_a", "re_c").value()->attempts, 1);
+  Reopen();
+  EXPECT_EQ(store_->ReadRefundAction("mer_a", "re_c").value()->next_action_ms, 7000);
+}
+
+TEST_P(StoreContract, EventsCountPerObjectAndPageNewestFirst) {
+  std::vector<int64_t> sequences;
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    for (const char* id : {"evt_1", "evt_2", "evt_3"}) {
+      sequences.push_back(
+          tx.InsertEvent({id, "mer_a", "native", "refund.updated", "re_1", 0, "{}", 10}).value());
+    }
+    sequences.push_back(
+        tx.InsertEvent({"evt_4", "mer_a", "native", "charge.refunded", "ch_1", 0, "{}", 10})
+            .value());
+    sequences.push_back(
+        tx.InsertEvent({"evt_5", "mer_b", "native", "refund.updated", "re_1", 0, "{}", 10})
+            .value());
+    sequences.push_back(
+        tx.InsertEvent({"evt_6", "mer_a", "rapyd", "REFUND_COMPLETED", "refund_1", 0, "{}", 11})
+            .value());
+    return true;
+  }));
+  EXPECT_EQ(sequences, (std::vector<int64_t>{1, 2, 3, 1, 1, 1}));
+  auto e = store_->ReadEvent("mer_a", "evt_2").value();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(*e, (OutboxEvent{"evt_2", "mer_a", "native", "refund.updated", "re_1", 2, "{}", 10}));
+  EXPECT_FALSE(store_->ReadEvent("mer_b", "evt_2").value().has_value());
+
+  EventListQuery q{"mer_a", "native", "", "", "", "", 2};
+  auto page = store_->ListEvents(q).value();
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_TRUE(page.has_more);
+  EXPECT_EQ(page.events[0].id, "evt_4") << "newest first, in the order written";
+  EXPECT_EQ(page.events[1].id, "evt_3");
+  q.starting_after = "evt_3";
+  page = store_->ListEvents(q).value();
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_EQ(page.events[0].id, "evt_2");
+  EXPECT_FALSE(page.has_more);
+  q = EventListQuery{"mer_a", "native", "", "", "", "evt_2", 10};
+  page = store_->ListEvents(q).value();
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_EQ(page.events[0].id, "evt_4");
+  q = EventListQuery{"mer_a", "native", "charge.refunded", "", "", "", 10};
+  EXPECT_EQ(store_->ListEvents(q).value().events.size(), 1u);
+  q = EventListQuery{"mer_a", "native", "", "re_1", "", "", 10};
+  EXPECT_EQ(store_->ListEvents(q).value().events.size(), 3u);
+  q = EventListQuery{"mer_a", "native", "", "", "evt_nope", "", 10};
+  EXPECT_TRUE(store_->ListEvents(q).value().events.empty());
+}
+
+TEST_P(StoreContract, DeliveriesAreClaimedLoggedAndRedelivered) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    EXPECT_TRUE(tx.InsertEvent({"evt_1", "mer_a", "native", "t", "re_1", 0, "{}", 10}).ok());
+    Delivery d;
+    d.id = "whd_1";
+    d.event_id = "evt_1";
+    d.merchant_id = "mer_a";
+    d.endpoint_id = "we_1";
+    d.url = "https://m.example/hook";
+    d.headers = {{"X-Custom", "a b"}};
+    d.next_attempt_ms = d.window_start_ms = 10;
+    EXPECT_TRUE(tx.InsertDelivery(d).ok());
+    d.id = "whd_2";
+    d.endpoint_id = "";
+    d.headers = {};
+    d.next_attempt_ms = 50;
+    return tx.InsertDelivery(d).ok();
+  }));
+  EXPECT_EQ(*store_->NextDeliveryDueMs().value(), 10);
+  auto claimed = store_->ClaimDueDeliveries(20, 10, 5000).value();
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, "whd_1");
+  EXPECT_EQ(claimed[0].headers, (Headers{{"X-Custom", "a b"}}));
+  EXPECT_EQ(claimed[0].next_attempt_ms, 5020);
+  EXPECT_EQ(*store_->NextDeliveryDueMs().value(), 50);
+
+  ASSERT_TRUE(store_->RecordDeliveryAttempt(
+                        {{"whd_1", 1, 20, 7, 500, "HTTP 500"}, DeliveryStatus::kPending, 900})
+                  .value());
+  ASSERT_TRUE(store_->RecordDeliveryAttempt(
+                        {{"whd_1", 2, 900, 3, 200, ""}, DeliveryStatus::kDelivered, 0})
+                  .value());
+  ASSERT_TRUE(store_->RecordDeliveryAttempt(
+                        {{"whd_2", 1, 60, 10000, 0, "timed out"}, DeliveryStatus::kDead, 0})
+                  .value());
+  EXPECT_FALSE(store_->RecordDeliveryAttempt({{"whd_nope", 1, 1, 1, 200, ""},
+                                              DeliveryStatus::kDelivered, 0})
+                   .value());
+  EXPECT_FALSE(store_->NextDeliveryDueMs().value().has_value()) << "none pending";
+  auto deliveries = store_->ListDeliveries("mer_a", "evt_1").value();
+  ASSERT_EQ(deliveries.size(), 2u);
+  EXPECT_EQ(deliveries[0].status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(deliveries[0].attempts, 2);
+  EXPECT_EQ(deliveries[0].last_http_status, 200);
+  EXPECT_EQ(deliveries[1].status, DeliveryStatus::kDead);
+  EXPECT_EQ(deliveries[1].last_error, "timed out");
+  EXPECT_TRUE(store_->ListDeliveries("mer_b", "evt_1").value().empty());
+  auto log = store_->ListDeliveryAttempts("whd_1").value();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0], (DeliveryAttempt{"whd_1", 1, 20, 7, 500, "HTTP 500"}));
+  EXPECT_EQ(log[1].http_status, 200);
+
+  EXPECT_EQ(store_->RedeliverEvent("mer_b", "evt_1", 2000).value(), 0) << "scoped";
+  EXPECT_EQ(store_->RedeliverEvent("mer_a", "evt_1", 2000).value(), 2);
+  claimed = store_->ClaimDueDeliveries(2000, 10, 5000).value();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].window_start_ms, 2000) << "the give-up age starts again";
+  EXPECT_EQ(claimed[0].attempts + claimed[1].attempts, 3) << "the log goes on";
+}
+
+TEST_P(StoreContract, WebhookEndpointsAreScopedByMerchantAndDialect) {
+  WebhookEndpoint e{"we_1", "mer_a", "native", "https://m.example/a", "", {"*"},
+                    {{"whsec_1", 0}}, 100};
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    EXPECT_TRUE(tx.InsertWebhookEndpoint(e).ok());
+    WebhookEndpoint other = e;
+    other.id = "we_2";
+    other.dialect = "d24";
+    other.secrets = {};
+    other.created_ms = 50;
+    EXPECT_TRUE(tx.InsertWebhookEndpoint(other).ok());
+    EXPECT_EQ(tx.LoadWebhookEndpoints("mer_a", "native").value().size(), 1u);
+    EXPECT_FALSE(tx.LoadWebhookEndpoint("mer_b", "we_1").value().has_value());
+    return true;
+  }));
+  EXPECT_EQ(*store_->ReadWebhookEndpoint("mer_a", "we_1").value(), e);
+  EXPECT_TRUE(store_->ListWebhookEndpoints("mer_b", "native").value().empty());
+  e.url = "https://m.example/b";
+  e.enabled_events = {"refund.created", "refund.failed"};
+  e.secrets = {{"whsec_2", 0}, {"whsec_1", 86'400'100}};
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateWebhookEndpoint(e).value(); }));
+  EXPECT_EQ(store_->ListWebhookEndpoints("mer_a", "native").value(),
+            (std::vector<WebhookEndpoint>{e}));
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    EXPECT_FALSE(tx.DeleteWebhookEndpoint("mer_b", "we_1").value());
+    return tx.DeleteWebhookEndpoint("mer_a", "we_1").value();
+  }));
+  EXPECT_FALSE(store_->ReadWebhookEndpoint("mer_a", "we_1").value().has_value());
+  EXPECT_EQ(store_->ListWebhookEndpoints("mer_a", "d24").value().size(), 1u);
+}
+
+TEST_P(StoreContract, AMerchantsCredentialSignsItsWebhooks) {
+  auto c = store_->FindMerchantCredential("mer_a", "native").value();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->lookup, "hash_a");
+  EXPECT_FALSE(store_->FindMerchantCredential("mer_a", "rapyd").value().has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
                          [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
 
