@@ -421,6 +421,10 @@ store::StoreResult<core::Payment> Allowance(store::WriteTx& tx, const std::strin
   auto aliased =
       tx.InsertAlias(store::Alias{merchant, std::string(kushki::kAliasAllowance), alias, p.id});
   if (!aliased.ok()) return Err(aliased.error());
+  if (!aliased.value()) {
+    // Another writer made the day's allowance first (several writers, PostgreSQL): run again.
+    return Err(store::StoreError{store::StoreErrorKind::kAborted, "allowance created meanwhile"});
+  }
   return p;
 }
 
