@@ -105,6 +105,8 @@ void Engine::Write(WriteCall call) {
       c.reply(c.answers->unavailable());
     }
   };
+  job.claim_merchant_id = pending->call.merchant_id;
+  job.claim_key = pending->call.idempotency_key;
   store_.Submit(std::move(job));
 }
 

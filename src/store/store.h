@@ -111,6 +111,11 @@ class WriteTx : public OutboxWriteTx {
 struct WriteJob {
   std::function<bool(WriteTx&)> apply;       // writer thread; false = roll back this job
   std::function<void(bool committed)> done;  // writer thread; keep it short (post elsewhere)
+  // Optional: the idempotency key apply() claims first, when it does. A backend may claim the
+  // keys of a whole batch in one round trip before running it; ClaimIdempotency then answers
+  // from what that found. Both empty when the job claims no key.
+  std::string claim_merchant_id;
+  std::string claim_key;
 };
 
 class Store : public OutboxStore {

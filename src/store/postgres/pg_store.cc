@@ -46,21 +46,11 @@ Result<int, std::string> Migrate(Conn& conn) {
 void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 }  // namespace
 
-class PostgresStore::Pooled {
- public:
-  Pooled(PostgresStore* store, std::unique_ptr<Conn> conn) : store_(store), conn_(std::move(conn)) {}
-  Pooled(Pooled&&) = default;
-  ~Pooled() {
-    if (!conn_ || conn_->Broken()) return;  // a broken connection is dropped, not pooled
-    std::lock_guard lock(store_->pool_mu_);
-    store_->idle_.push_back(std::move(conn_));
-  }
-  Conn* get() { return conn_.get(); }
-
- private:
-  PostgresStore* store_;
-  std::unique_ptr<Conn> conn_;
-};
+PostgresStore::Pooled::~Pooled() {
+  if (!conn_ || conn_->Broken()) return;  // a broken connection is dropped, not pooled
+  std::lock_guard lock(store_->pool_mu_);
+  store_->idle_.push_back(std::move(conn_));
+}
 
 PostgresStore::Pooled PostgresStore::Acquire() {
   {
@@ -239,8 +229,22 @@ PostgresStore::Outcome PostgresStore::RunOnce(Conn& conn, std::vector<WriteJob>&
     if (e.kind == StoreErrorKind::kAborted) return Outcome::kRetry;
     return Outcome::kRunAlone;
   };
-  if (auto begun = conn.Simple("BEGIN"); !begun.ok()) return classify(begun.error());
   PgWriteTx tx(conn);
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const WriteJob& job : jobs) {
+    if (!job.claim_key.empty()) keys.emplace_back(job.claim_merchant_id, job.claim_key);
+  }
+  if (keys.empty()) {
+    if (auto begun = conn.Simple("BEGIN"); !begun.ok()) return classify(begun.error());
+  } else {
+    // One round trip: BEGIN and the claim of every key the batch will use.
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    auto begun = conn.Pipeline({{"BEGIN", Params()}, PgWriteTx::ClaimAll(std::move(keys), now_ms)});
+    if (!begun.ok()) return classify(begun.error());
+    tx.TakeClaims(begun.value()[1]);
+  }
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     tx.BeginJob(/*wait_for_locks=*/i == 0);
     bool keep = jobs[i].apply(tx);

@@ -68,6 +68,33 @@ class PostgresStore final : public Store {
   StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
   void Close() override;
 
+  // The lifecycle's part (store/outbox.h; pg_outbox.cc). Claims are leased with
+  // UPDATE ... WHERE ... IN (SELECT ... FOR UPDATE SKIP LOCKED): each due row goes to one node.
+  StoreResult<std::optional<int64_t>> NextRefundActionDueMs() override;
+  StoreResult<std::vector<RefundAction>> ClaimDueRefundActions(int64_t now_ms, int limit,
+                                                               int64_t lease_ms) override;
+  StoreResult<std::optional<RefundAction>> ReadRefundAction(const std::string& merchant_id,
+                                                            const std::string& refund_id) override;
+  StoreResult<std::optional<int64_t>> NextDeliveryDueMs() override;
+  StoreResult<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int limit,
+                                                        int64_t lease_ms) override;
+  StoreResult<bool> RecordDeliveryAttempt(const DeliveryOutcome& outcome) override;
+  StoreResult<int> RedeliverEvent(const std::string& merchant_id, const std::string& event_id,
+                                  int64_t now_ms) override;
+  StoreResult<std::optional<OutboxEvent>> ReadEvent(const std::string& merchant_id,
+                                                    const std::string& event_id) override;
+  StoreResult<EventPage> ListEvents(const EventListQuery& query) override;
+  StoreResult<std::vector<Delivery>> ListDeliveries(const std::string& merchant_id,
+                                                    const std::string& event_id) override;
+  StoreResult<std::vector<DeliveryAttempt>> ListDeliveryAttempts(
+      const std::string& delivery_id) override;
+  StoreResult<std::optional<WebhookEndpoint>> ReadWebhookEndpoint(
+      const std::string& merchant_id, const std::string& endpoint_id) override;
+  StoreResult<std::vector<WebhookEndpoint>> ListWebhookEndpoints(
+      const std::string& merchant_id, const std::string& dialect) override;
+  StoreResult<std::optional<core::Credential>> FindMerchantCredential(
+      const std::string& merchant_id, const std::string& dialect) override;
+
   int schema_version() const { return schema_version_; }
 
  private:
@@ -81,7 +108,19 @@ class PostgresStore final : public Store {
   Outcome RunOnce(Conn& conn, std::vector<WriteJob>& jobs, std::vector<std::size_t>& postponed);
   void Requeue(std::vector<WriteJob> jobs);
 
-  class Pooled;
+  // A connection from the pool (opened on demand), returned on destruction unless broken.
+  class Pooled {
+   public:
+    Pooled(PostgresStore* store, std::unique_ptr<Conn> conn)
+        : store_(store), conn_(std::move(conn)) {}
+    Pooled(Pooled&&) = default;
+    ~Pooled();
+    Conn* get() { return conn_.get(); }
+
+   private:
+    PostgresStore* store_;
+    std::unique_ptr<Conn> conn_;
+  };
   Pooled Acquire();
 
   const PostgresOptions options_;

@@ -16,6 +16,13 @@ constexpr const char* kClaimSql =
     "ON CONFLICT (merchant_id, key) DO UPDATE SET status = idempotency.status "
     "RETURNING fingerprint, status, content_type, body, created_ms";
 
+constexpr const char* kClaimAllSql =
+    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
+    "created_ms) SELECT m, k, '', 0, '', ''::bytea, $3 FROM unnest($1::text[], $2::text[]) "
+    "WITH ORDINALITY AS u(m, k, ord) ORDER BY ord "
+    "ON CONFLICT (merchant_id, key) DO UPDATE SET status = idempotency.status "
+    "RETURNING merchant_id, key, fingerprint, status, content_type, body, created_ms";
+
 constexpr const char* kInsertPaymentsSql =
     "INSERT INTO payments (id, merchant_id, dialect, currency, amount_minor, captured_minor, "
     "refunded_minor, pending_minor, status, capture_method, payment_method, description, "
@@ -96,6 +103,33 @@ void CopyUpdatable(const core::Refund& from, core::Refund& to) {
 }
 }  // namespace
 
+Conn::Piped PgWriteTx::ClaimAll(std::vector<std::pair<std::string, std::string>> keys,
+                                int64_t now_ms) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  ArrayLiteral merchants, names;
+  for (const auto& [merchant_id, key] : keys) {
+    merchants.Add(merchant_id);
+    names.Add(key);
+  }
+  return {kClaimAllSql, Params().Add(merchants.Finish()).Add(names.Finish()).Add(now_ms)};
+}
+
+void PgWriteTx::TakeClaims(const Rows& rows) {
+  for (int i = 0; i < rows.size(); ++i) {
+    std::string merchant_id = rows.Text(i, 0), key = rows.Text(i, 1);
+    const std::string k = Key(merchant_id, key);
+    if (rows.Int(i, 3) == 0) {
+      claimed_.insert(k);  // a placeholder of ours: the key is free and now held
+      continue;
+    }
+    idempotency_[k] = IdempotencySlot{
+        core::IdempotencyRecord{merchant_id, key, rows.Text(i, 2), static_cast<int>(rows.Int(i, 3)),
+                                rows.Text(i, 4), rows.Bytea(i, 5), rows.Int(i, 6)},
+        false, true};
+  }
+}
+
 void PgWriteTx::BeginJob(bool wait_for_locks) {
   wait_for_locks_ = wait_for_locks;
   postponed_ = false;
@@ -105,16 +139,6 @@ void PgWriteTx::BeginJob(bool wait_for_locks) {
 void PgWriteTx::RollbackJob() {
   for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) (*it)();
   journal_.clear();
-}
-
-template <typename Map>
-void PgWriteTx::Journal(Map& map, const std::string& key) {
-  auto it = map.find(key);
-  if (it == map.end()) {
-    journal_.push_back([&map, key] { map.erase(key); });
-  } else {
-    journal_.push_back([&map, key, old = it->second] { map[key] = old; });
-  }
 }
 
 std::optional<StoreError> PgWriteTx::Stopped() const {
@@ -439,6 +463,7 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown) {
           {kReleaseClaimsSql, Params().Add(release_merchants.Finish()).Add(release_keys.Finish())});
     }
   }
+  FlushOutbox(statements);
   const int writes = static_cast<int>(statements.size());
   statements.push_back({"COMMIT", Params()});
   int failed_at = -1;

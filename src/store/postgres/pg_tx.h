@@ -24,6 +24,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/postgres/pg_conn.h"
@@ -34,6 +35,14 @@ namespace refundd::store::postgres {
 class PgWriteTx final : public WriteTx {
  public:
   explicit PgWriteTx(Conn& conn) : conn_(conn) {}
+
+  // The statement that claims the batch's idempotency keys (merchant_id, key) at once, sorted so
+  // that two batches claiming overlapping keys cannot deadlock; sent with BEGIN in the batch's
+  // first round trip. TakeClaims() then records what it found, and ClaimIdempotency() answers
+  // from that.
+  static Conn::Piped ClaimAll(std::vector<std::pair<std::string, std::string>> keys,
+                              int64_t now_ms);
+  void TakeClaims(const Rows& rows);
 
   // Starts the next job of the batch; the first job waits for locks (see above).
   void BeginJob(bool wait_for_locks);
@@ -65,6 +74,21 @@ class PgWriteTx final : public WriteTx {
       const std::string& merchant_id, const std::string& key, int64_t now_ms) override;
   StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) override;
 
+  // The lifecycle's part (store/outbox.h), deferred and journaled like the rest (pg_outbox.cc).
+  StoreResult<bool> PutRefundAction(const RefundAction& action) override;
+  StoreResult<bool> DeleteRefundAction(const std::string& merchant_id,
+                                       const std::string& refund_id) override;
+  StoreResult<int64_t> InsertEvent(const OutboxEvent& event) override;
+  StoreResult<bool> InsertDelivery(const Delivery& delivery) override;
+  StoreResult<std::vector<WebhookEndpoint>> LoadWebhookEndpoints(
+      const std::string& merchant_id, const std::string& dialect) override;
+  StoreResult<std::optional<WebhookEndpoint>> LoadWebhookEndpoint(
+      const std::string& merchant_id, const std::string& endpoint_id) override;
+  StoreResult<bool> InsertWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+  StoreResult<bool> UpdateWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+  StoreResult<bool> DeleteWebhookEndpoint(const std::string& merchant_id,
+                                          const std::string& endpoint_id) override;
+
  private:
   struct PaymentSlot {
     core::Payment payment;
@@ -93,7 +117,14 @@ class PgWriteTx final : public WriteTx {
   StoreError Postpone();
   // Journals the current state of map[key] so that RollbackJob() restores it.
   template <typename Map>
-  void Journal(Map& map, const std::string& key);
+  void Journal(Map& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it == map.end()) {
+      journal_.push_back([&map, key] { map.erase(key); });
+    } else {
+      journal_.push_back([&map, key, old = it->second] { map[key] = old; });
+    }
+  }
   StoreResult<PaymentSlot*> LockedPayment(const std::string& merchant_id, const std::string& id);
   StoreResult<RefundSlot*> LockedRefund(const std::string& merchant_id, const std::string& id);
 
@@ -109,6 +140,28 @@ class PgWriteTx final : public WriteTx {
   std::unordered_map<std::string, IdempotencySlot> idempotency_;  // merchant '\n' key
   std::set<std::string> claimed_;  // keys whose placeholder row this transaction inserted
   uint64_t next_order_ = 0;
+
+  // The lifecycle's rows (pg_outbox.cc).
+  struct ActionSlot {
+    std::optional<RefundAction> action;  // nullopt: none (deleted, or known absent)
+    bool dirty = false;
+  };
+  struct EndpointSlot {
+    std::optional<WebhookEndpoint> endpoint;  // nullopt: deleted
+    bool in_db = false;
+    bool dirty = false;
+  };
+  StoreResult<ActionSlot*> Action(const std::string& merchant_id, const std::string& refund_id);
+  StoreResult<EndpointSlot*> Endpoint(const std::string& merchant_id, const std::string& id);
+  // Appends the statements that write the lifecycle's rows to `out` (before COMMIT).
+  void FlushOutbox(std::vector<Conn::Piped>& out) const;
+
+  std::unordered_map<std::string, ActionSlot> actions_;        // refund_id
+  std::unordered_map<std::string, int64_t> event_sequences_;   // merchant '\n' object: last used
+  std::vector<OutboxEvent> events_;                            // new, in order
+  std::vector<Delivery> deliveries_;                           // new, in order
+  std::unordered_map<std::string, EndpointSlot> endpoints_;    // merchant '\n' id
+  std::set<std::string> endpoint_lists_;  // merchant '\n' dialect: all its endpoints are cached
 };
 
 }  // namespace refundd::store::postgres

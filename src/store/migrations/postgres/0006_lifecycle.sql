@@ -2,7 +2,8 @@
 -- refund, webhook endpoints, the transactional outbox (events written in the same transaction as
 -- the change they report, one delivery per event and target) and the log of delivery attempts.
 -- Portable SQL: times are unix milliseconds in BIGINT (PostgreSQL's INTEGER is 32 bits), ids are
--- text, lists are JSON text.
+-- text, lists are JSON text. PostgreSQL has no rowid: seq keeps the insertion order that lists of
+-- events and deliveries follow (SQLite uses its rowid).
 CREATE TABLE refund_actions (
   refund_id TEXT PRIMARY KEY,
   merchant_id TEXT NOT NULL,
@@ -33,9 +34,10 @@ CREATE TABLE events (
   object_seq BIGINT NOT NULL,
   body TEXT NOT NULL,
   created_ms BIGINT NOT NULL,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,
   UNIQUE (merchant_id, object_id, object_seq)
 );
-CREATE INDEX events_by_merchant ON events (merchant_id, dialect);
+CREATE INDEX events_by_merchant ON events (merchant_id, dialect, seq);
 
 CREATE TABLE webhook_deliveries (
   id TEXT PRIMARY KEY,
@@ -51,6 +53,7 @@ CREATE TABLE webhook_deliveries (
   last_attempt_ms BIGINT NOT NULL,
   last_http_status INTEGER NOT NULL,
   last_error TEXT NOT NULL,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,
   CHECK (status IN ('pending', 'delivered', 'dead'))
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_ms);
