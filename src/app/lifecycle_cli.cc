@@ -1,10 +1,14 @@
 #include "app/lifecycle_cli.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
 
 #include "base/ids.h"
+#include "dialects/d24/translate.h"
+#include "dialects/kushki_common/glue.h"
 #include "dialects/registry.h"
+#include "dialects/utgl/translate.h"
 #include "processor/sandbox.h"
 #include "service/lifecycle.h"
 #include "service/refunds.h"
@@ -141,7 +145,8 @@ int WebhooksRotate(store::Store& store, const LifecycleCliArgs& a, int64_t now_m
   if (secret.empty()) secret = RandomId("whsec_", 32);
   std::vector<store::WebhookSecret> kept = {{secret, 0}};
   for (const auto& s : endpoint.secrets) {
-    const int64_t until = s.expires_ms == 0 ? now_ms + a.previous_expires_in_s * 1000 : s.expires_ms;
+    const int64_t limit = now_ms + a.previous_expires_in_s * 1000;
+    const int64_t until = s.expires_ms == 0 ? limit : std::min(s.expires_ms, limit);
     if (until > now_ms) kept.push_back({s.secret, until});
   }
   endpoint.secrets = std::move(kept);
@@ -209,13 +214,21 @@ int RefundsSettle(store::Store& store, const LifecycleCliArgs& a, int64_t now_ms
   if (!core::ParseRefundStatus(a.to, to) || to == core::RefundStatus::kPending) {
     return Fail("--to must be succeeded, failed or canceled");
   }
+  // The refund by its internal id, or by the id its dialect shows (a D24 refund_id, a Kushki
+  // ticket number, a UTGL refundTransactionId).
+  std::string refund_id = a.id;
+  for (std::string_view kind : {dialects::d24::kRefundAlias, dialects::kushki::kAliasRefundTicket,
+                                dialects::utgl::kRefundAlias}) {
+    auto internal = store.ReadAlias(merchant->id, std::string(kind), a.id);
+    if (internal.ok() && internal.value()) refund_id = *internal.value();
+  }
   // A transition by hand publishes its events like any other; the processor is not asked.
   processor::SandboxProcessor unused({});
   service::Lifecycle lifecycle(unused, AllFormats(), {});
   std::string outcome;
   bool committed = Commit(store, [&](store::WriteTx& tx) {
     service::LifecycleTx ltx(tx, lifecycle);
-    auto moved = service::TransitionRefund(ltx, merchant->id, a.id, to,
+    auto moved = service::TransitionRefund(ltx, merchant->id, refund_id, to,
                                            a.reason.empty() ? "declined" : a.reason, now_ms);
     if (!moved.ok()) {
       outcome = moved.error().kind == service::UseCaseError::Kind::kNotFound
@@ -227,7 +240,8 @@ int RefundsSettle(store::Store& store, const LifecycleCliArgs& a, int64_t now_ms
     return ltx.Flush(now_ms).ok();
   });
   if (!committed) return Fail(outcome.empty() ? "the change was not saved" : outcome);
-  std::cout << json::serialize(json::object{{"refund", a.id}, {"status", outcome}}) << std::endl;
+  std::cout << json::serialize(json::object{{"refund", refund_id}, {"status", outcome}})
+            << std::endl;
   return 0;
 }
 

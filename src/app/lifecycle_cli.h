@@ -13,7 +13,9 @@
 //   events show       --merchant M --event ID            the event, its deliveries and attempts
 //   events redeliver  --merchant M --event ID            sends every delivery of it again
 //   refunds settle    --merchant M --refund ID --to succeeded|failed|canceled [--reason R]
-//                     moves a refund by hand (sandbox), with its webhooks
+//                     moves a refund by hand (sandbox), with its webhooks; ID is refundd's id
+//                     or the dialect's own (D24 refund_id, Kushki ticketNumber, UTGL
+//                     refundTransactionId)
 // M is a merchant's name or id.
 
 #include <string>

@@ -339,14 +339,19 @@ std::string RefundCreatedJson(const core::Refund& refund, const RefundAttrs& ra,
                               const core::Payment& deposit, const DepositAttrs& a) {
   common::JsonObject o;
   if (!ra.card) return o.Int("refund_id", ra.refund_id).str();
+  // The sandbox processor may decline a card refund at once (docs/lifecycle.md).
+  const bool rejected = refund.status == core::RefundStatus::kFailed;
   common::JsonObject info;
   info.Str("type", "CREDIT_CARD")
-      .Str("result", refund.status == core::RefundStatus::kSucceeded ? "SUCCESS" : "IN_PROGRESS")
+      .Str("result", rejected ? "REJECTED"
+                     : refund.status == core::RefundStatus::kSucceeded ? "SUCCESS"
+                                                                       : "IN_PROGRESS")
       .Str("payment_method", deposit.payment_method)
       .Str("payment_method_name", PaymentMethodName(deposit.payment_method))
       .Number("amount", Amount(refund.amount_minor, refund.currency))
       .Str("currency", refund.currency.code)
       .Str("created_at", common::DateTimeSeconds(refund.created_ms));
+  if (rejected) info.Str("reason", refund.failure_reason).Str("reason_code", "1");
   // Card refund ids are strings, as D24 sends them ("might be an integer or a string").
   o.Str("refund_id", std::to_string(ra.refund_id))
       .Int("deposit_id", a.deposit_id)

@@ -24,11 +24,13 @@ class D24Format final : public webhooks::Format {
     order.asynchronous = !a.card;  // bank and cash refunds settle later
   }
 
-  // Creation is answered synchronously (refund_info.result, or the PENDING refund_id); each later
-  // change is notified with the same body: the receiver reads the status back.
+  // Every status change is notified with the same body (the receiver reads the status back).
+  // A card refund's creation is not: its answer carries refund_info.result. Nor is a bank
+  // refund's that starts PENDING; one that does not (a sandbox outcome) is, since its answer is
+  // only the refund_id.
   std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
-    if (!c.from) return {};
     const RefundAttrs ra = DecodeRefundAttrs(c.refund.attrs);
+    if (!c.from && (ra.card || c.refund.status == core::RefundStatus::kPending)) return {};
     common::JsonObject body;
     body.Int("refund_id", ra.refund_id);
     return {{SortableId("evt_", c.now_ms), std::string(RefundStatus(c.refund.status)), c.refund.id,

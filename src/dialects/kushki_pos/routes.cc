@@ -223,7 +223,8 @@ http::Response RefundSale(store::WriteTx& tx, const std::string& merchant,
             refund.currency,
             refund.amount_minor,
             Franchise(BrandOr(sale_attrs.brand), CountryOf(refund.currency)),
-            attrs.approval_code};
+            attrs.approval_code,
+            refund.status};
   return Ok(ResponseJson(view));
 }
 
@@ -490,7 +491,8 @@ void UnreferencedRefund(Call& call, const Request& in) {
                             refund.currency,
                             refund.amount_minor,
                             Franchise(BrandOr(in.brand_hint), CountryOf(refund.currency)),
-                            attrs.approval_code};
+                            attrs.approval_code,
+                            refund.status};
                   return Ok(ResponseJson(view));
                 }));
 }

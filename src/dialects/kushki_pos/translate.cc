@@ -235,18 +235,27 @@ std::string Franchise(std::string_view brand, kushki::Country country) {
 }
 
 namespace {
-std::string Response(bool approved, std::string_view type, const std::string& ticket_number,
-                     const std::string& transaction_reference, const std::string& amount_text,
-                     const std::string& franchise, const std::string& approval_code) {
+// The outcome fields of an answer: transaction_status, kushki_response and ISO field 39.
+struct Outcome {
+  std::string_view status, code, message, f39;
+};
+constexpr Outcome kApproved{"APPROVAL", "000", "Approved or completed Successfully.", "00"};
+constexpr Outcome kBrandNotSupported{"DECLINED", "006", "Card brand not supported", "57"};
+constexpr Outcome kProcessorDeclined{"DECLINED", "05", "Do not honor", "05"};
+constexpr Outcome kInProgress{"INITIALIZED", "09", "Request in progress", "09"};
+
+std::string Response(const Outcome& outcome, std::string_view type,
+                     const std::string& ticket_number, const std::string& transaction_reference,
+                     const std::string& amount_text, const std::string& franchise,
+                     const std::string& approval_code) {
   common::JsonObject additional;
   additional.Str("account_type", "").Int("amount", 0).Str("amount_type", "");
   additional.Str("card_type", "").Str("currency_code", "");
   common::JsonObject kushki_response;
-  kushki_response.Str("code", approved ? "000" : "006");
-  kushki_response.Str(
-      "message", approved ? "Approved or completed Successfully." : "Card brand not supported");
+  kushki_response.Str("code", outcome.code);
+  kushki_response.Str("message", outcome.message);
   common::JsonObject message_fields;
-  message_fields.Str("F38", approval_code).Str("F39", approved ? "00" : "57");
+  message_fields.Str("F38", approval_code).Str("F39", outcome.f39);
   common::JsonObject out;
   out.Object("additional_amounts", additional);
   out.Number("authorized_amount", amount_text);
@@ -257,21 +266,27 @@ std::string Response(bool approved, std::string_view type, const std::string& ti
   out.Object("message_fields", message_fields);
   out.Str("transaction_reference", transaction_reference);
   out.Str("ticket_number", ticket_number);
-  out.Str("transaction_status", approved ? "APPROVAL" : "DECLINED");
+  out.Str("transaction_status", outcome.status);
   out.Str("transaction_type", type);
   return out.str();
 }
 }  // namespace
 
 std::string ResponseJson(const View& v) {
-  return Response(true, v.type, v.ticket_number, v.transaction_reference,
+  const Outcome& outcome = v.refund_status == core::RefundStatus::kFailed ||
+                                   v.refund_status == core::RefundStatus::kCanceled
+                               ? kProcessorDeclined
+                           : v.refund_status == core::RefundStatus::kPending ? kInProgress
+                                                                              : kApproved;
+  return Response(outcome, v.type, v.ticket_number, v.transaction_reference,
                   common::ShortestDecimal(v.amount_minor, v.currency), v.franchise,
                   v.approval_code);
 }
 
 std::string DeclinedJson(std::string_view type, const std::string& ticket_number,
                          const std::string& transaction_reference, const std::string& franchise) {
-  return Response(false, type, ticket_number, transaction_reference, "0", franchise, "");
+  return Response(kBrandNotSupported, type, ticket_number, transaction_reference, "0", franchise,
+                  "");
 }
 
 }  // namespace refundd::dialects::kushki_pos

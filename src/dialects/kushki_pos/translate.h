@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/currency.h"
+#include "core/refund.h"
 #include "dialects/kushki_common/amount.h"
 #include "dialects/kushki_common/errors.h"
 #include "dialects/kushki_common/time_rules.h"
@@ -82,6 +83,9 @@ struct View {
   int64_t amount_minor = 0;  // authorized_amount
   std::string franchise;
   std::string approval_code;  // F38
+  // A refund's state: the sandbox processor may decline it (DECLINED, ISO 05 "Do not honor") or
+  // leave it pending (INITIALIZED, ISO 09 "Request in progress"); see docs/lifecycle.md.
+  core::RefundStatus refund_status = core::RefundStatus::kSucceeded;
 };
 std::string ResponseJson(const View& view);
 // Card brand not supported (cardless on a brand other than Visa or Mastercard): 200 DECLINED

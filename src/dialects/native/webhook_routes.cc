@@ -187,7 +187,8 @@ void UpdateEndpoint(Call& call) {
 }
 
 // refundd's own: a new secret signs at once; the previous one keeps signing (a second v1) for
-// `previous_secret_expires_in` seconds (default 24 h, 0 = not at all), so receivers can switch.
+// `previous_secret_expires_in` seconds (default 24 h; 0 = not at all, and older ones neither),
+// so receivers can switch.
 void RollSecret(Call& call) {
   Params p(call.params);
   if (auto e = p.Unknown({"previous_secret_expires_in"})) return call.Fail(*e);
@@ -201,7 +202,9 @@ void RollSecret(Call& call) {
   ChangeEndpoint(call, [expires_in](store::WebhookEndpoint& e, int64_t now) {
     std::vector<store::WebhookSecret> kept = {{NewWebhookFormat()->NewSecret(), 0}};
     for (const auto& s : e.secrets) {
-      const int64_t until = s.expires_ms == 0 ? now + expires_in * 1000 : s.expires_ms;
+      // None outlives the rolled one: 0 revokes every previous secret at once.
+      const int64_t until = s.expires_ms == 0 ? now + expires_in * 1000
+                                              : std::min(s.expires_ms, now + expires_in * 1000);
       if (until > now) kept.push_back({s.secret, until});
     }
     e.secrets = std::move(kept);

@@ -213,7 +213,8 @@ void Purchase(Call& call) {
   Write(call, [merchant = call.merchant_id, in = in.value()](store::WriteTx& tx, int64_t now,
                                                              bool& keep) {
     http::Response response;
-    if (!FindCard(tx, merchant, in.card_id, response, keep)) return response;
+    auto card = FindCard(tx, merchant, in.card_id, response, keep);
+    if (!card) return response;
     auto verified = tx.FindAlias(merchant, std::string(kVerifyAlias), VerifyKey(in));
     if (!verified.ok()) return StoreFailed(keep);
     if (!verified.value()) return Fail(VerificationRequired());
@@ -228,7 +229,7 @@ void Purchase(Call& call) {
     p.currency = in.currency;
     p.amount_minor = in.amount_minor;
     p.capture_method = "manual";
-    p.payment_method = in.card_id;
+    p.payment_method = card->masked_pan;  // what the sandbox processor reads (docs/lifecycle.md)
     p.description = in.description;
     p.created_ms = p.updated_ms = now;
     p.attrs = EncodeTransactionAttrs(attrs);
@@ -302,7 +303,15 @@ void Refund(Call& call) {
     auto alias = tx.InsertAlias(
         {merchant, std::string(kRefundAlias), attrs.refund_transaction_id, r.refund_id});
     if (!alias.ok() || !alias.value()) return StoreFailed(keep);
-    return Ok(RefundJson(created.value().refund, created.value().payment));
+    const core::Refund& refund = created.value().refund;
+    if (refund.status == core::RefundStatus::kFailed) {
+      // Declined by the sandbox processor (docs/lifecycle.md): the refund exists, failed, and its
+      // amount is free again; the refund.failed webhook carries it too.
+      return Fail(Error{422, "REFUND_DECLINED",
+                        "The refund " + attrs.refund_transaction_id +
+                            " was declined by the processor: " + refund.failure_reason});
+    }
+    return Ok(RefundJson(refund, created.value().payment));
   });
 }
 
