@@ -114,8 +114,8 @@ struct WriteJob {
   // Optional: the idempotency key apply() claims first, when it does. A backend may claim the
   // keys of a whole batch in one round trip before running it; ClaimIdempotency then answers
   // from what that found. Both empty when the job claims no key.
-  std::string claim_merchant_id;
-  std::string claim_key;
+  std::string claim_merchant_id = {};
+  std::string claim_key = {};
 };
 
 class Store : public OutboxStore {
