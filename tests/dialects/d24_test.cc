@@ -144,7 +144,9 @@ core::Payment Deposit(int64_t amount_minor, bool completed = true) {
   p.dialect = "d24";
   p.currency = *core::FindCurrency("MXN");
   p.amount_minor = amount_minor;
-  if (completed) EXPECT_TRUE(core::ConfirmPayment(p, true, 0).ok());
+  if (completed) {
+    EXPECT_TRUE(core::ConfirmPayment(p, true, 0).ok());
+  }
   return p;
 }
 
