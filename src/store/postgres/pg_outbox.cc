@@ -85,6 +85,11 @@ StoreResult<PgWriteTx::ActionSlot*> PgWriteTx::Action(const std::string& merchan
                                                        const std::string& refund_id) {
   if (auto stop = Stopped()) return Err(*stop);
   auto it = actions_.find(refund_id);
+  auto created = refunds_.find(Key(merchant_id, refund_id));
+  if (it == actions_.end() && created != refunds_.end() && !created->second.in_db) {
+    // A refund this batch creates has no action stored yet: no need to ask.
+    it = actions_.emplace(refund_id, ActionSlot{}).first;
+  }
   if (it == actions_.end()) {
     auto rows = conn_.Exec("SELECT " ACTION_COLUMNS " FROM refund_actions WHERE refund_id = $1",
                            Params().Add(refund_id));
