@@ -135,7 +135,10 @@ store::StoreResult<bool> Lifecycle::Publish(store::WriteTx& tx, const core::Refu
       d.window_start_ms = now_ms;
       return tx.InsertDelivery(d);
     };
+    // Targets the request named take the place of the merchant's endpoints ("the URL given in
+    // the request, or the one configured": D24's notification_url, Kushki's webhooks[]).
     for (const store::WebhookEndpoint& e : endpoints.value()) {
+      if (!targets.empty()) break;
       if (!webhooks::Wants(e.enabled_events, event.type)) continue;
       auto r = deliver(e.id, e.url, {});
       if (!r.ok()) return r;

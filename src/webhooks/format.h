@@ -72,7 +72,8 @@ class Format {
   virtual void DescribeInstrument(const core::Payment& payment, processor::Order& order) const = 0;
   // The events for one change, in order; none is fine.
   virtual std::vector<EventDraft> Render(const Change& change) const = 0;
-  // Targets the refund's own request named, besides the merchant's endpoints.
+  // Targets the refund's own request named; when there are any, they take the place of the
+  // merchant's endpoints for this refund's events.
   virtual std::vector<RequestTarget> RequestTargets(const core::Refund& refund,
                                                     const core::Payment& payment) const {
     (void)refund;

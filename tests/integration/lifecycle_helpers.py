@@ -157,7 +157,11 @@ class Receiver:
         in sequence order."""
         seen, out = set(), []
         for h in self.received():
-            if key(h) == object_id and h.event_id not in seen:
+            try:
+                k = key(h)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # another dialect's webhook: not this shape
+            if k == object_id and h.event_id not in seen:
                 seen.add(h.event_id)
                 out.append(h)
         return sorted(out, key=lambda h: h.sequence)
