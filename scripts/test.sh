@@ -2,7 +2,7 @@
 # Builds refundd (scripts/setup.sh) and runs every registered test with ctest: the C++ unit and
 # store tests and the black-box integration suite (tests/integration). Exits non-zero on any
 # failure, and when no test ran at all. Extra arguments go to ctest (e.g. -R integration).
-# REFUNDD_PG=1 also runs them on a private PostgreSQL server (see below).
+# REFUNDD_NO_PG=1 runs without the private PostgreSQL server.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,12 +12,11 @@ build_dir=${BUILD_DIR:-build}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# With REFUNDD_PG=1, beside a private PostgreSQL server (scripts/with-postgres.sh), so that the
-# PostgreSQL store runs the same contract and integration tests as SQLite (they skip themselves
-# without it). Opt-in for now: at 6aae488 the PostgreSQL store lacks the lifecycle (outbox) part
-# and those tests fail; make it the default once they pass.
+# Beside a private PostgreSQL server (scripts/with-postgres.sh) when one can be started, so that
+# the PostgreSQL store runs the same contract and integration tests as SQLite (they skip
+# themselves without it).
 beside=()
-if [ -z "${REFUNDD_TEST_PG_URL:-}" ] && [ -n "${REFUNDD_PG:-}" ] &&
+if [ -z "${REFUNDD_TEST_PG_URL:-}" ] && [ -z "${REFUNDD_NO_PG:-}" ] &&
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   beside=(scripts/with-postgres.sh)
 fi
