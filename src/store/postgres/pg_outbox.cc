@@ -141,6 +141,7 @@ StoreResult<int64_t> PgWriteTx::InsertEvent(const OutboxEvent& event) {
           Params().Add(event.merchant_id).Add(event.object_id));
       if (!rows.ok()) return Err(Fail(rows.error()));
       last = rows.value().Int(0, 0);
+      if (hints_ && !job_payment_.empty()) hints_->Learn(job_payment_, event.object_id);
     }
     event_sequences_.emplace(key, last);
   }

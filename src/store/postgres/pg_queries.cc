@@ -72,8 +72,8 @@ std::string Sql(const char* head, const char* columns, const char* tail) {
 
 }  // namespace
 
-StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::string& merchant_id,
-                                                       const std::string& payment_id, Lock lock) {
+Conn::Piped PaymentStatement(const std::string& merchant_id, const std::string& payment_id,
+                             Lock lock) {
   static const std::string sql[] = {
       Sql("SELECT ", kPaymentColumns, " FROM payments WHERE merchant_id = $1 AND id = $2"),
       Sql("SELECT ", kPaymentColumns,
@@ -81,10 +81,20 @@ StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::st
       Sql("SELECT ", kPaymentColumns,
           " FROM payments WHERE merchant_id = $1 AND id = $2 FOR UPDATE SKIP LOCKED"),
   };
-  auto rows = conn.Exec(sql[static_cast<int>(lock)].c_str(), Params().Add(merchant_id).Add(payment_id));
+  return {sql[static_cast<int>(lock)].c_str(), Params().Add(merchant_id).Add(payment_id)};
+}
+
+std::optional<core::Payment> PaymentOf(const Rows& rows) {
+  if (rows.size() == 0) return std::nullopt;
+  return PaymentAt(rows, 0);
+}
+
+StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::string& merchant_id,
+                                                       const std::string& payment_id, Lock lock) {
+  Conn::Piped statement = PaymentStatement(merchant_id, payment_id, lock);
+  auto rows = conn.Exec(statement.sql, statement.params);
   if (!rows.ok()) return Err(rows.error());
-  if (rows.value().size() == 0) return std::optional<core::Payment>();
-  return std::optional<core::Payment>(PaymentAt(rows.value(), 0));
+  return PaymentOf(rows.value());
 }
 
 StoreResult<std::optional<core::Refund>> QueryRefund(Conn& conn, const std::string& merchant_id,

@@ -16,6 +16,10 @@ enum class Lock {
 
 StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::string& merchant_id,
                                                        const std::string& payment_id, Lock lock);
+// QueryPayment as a statement for Conn::Pipeline, and its result read back.
+Conn::Piped PaymentStatement(const std::string& merchant_id, const std::string& payment_id,
+                             Lock lock);
+std::optional<core::Payment> PaymentOf(const Rows& rows);
 StoreResult<std::optional<core::Refund>> QueryRefund(Conn& conn, const std::string& merchant_id,
                                                      const std::string& refund_id, Lock lock);
 // After a kSkip read found nothing: whether the row exists (so another transaction holds it).

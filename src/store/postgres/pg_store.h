@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "store/postgres/pg_conn.h"
+#include "store/postgres/pg_tx.h"
 #include "store/store.h"
 
 namespace refundd::store::postgres {
@@ -134,6 +135,8 @@ class PostgresStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Conn>> idle_;
+
+  EventObjectHints event_hints_;
 };
 
 }  // namespace refundd::store::postgres

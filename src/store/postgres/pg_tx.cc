@@ -130,7 +130,23 @@ void PgWriteTx::TakeClaims(const Rows& rows) {
   }
 }
 
+std::vector<std::string> EventObjectHints::Objects(const std::string& payment_key) {
+  std::lock_guard lock(mu_);
+  auto it = objects_.find(payment_key);
+  return it == objects_.end() ? std::vector<std::string>() : it->second;
+}
+
+void EventObjectHints::Learn(const std::string& payment_key, const std::string& object_id) {
+  std::lock_guard lock(mu_);
+  if (objects_.size() >= kMaxPayments) objects_.clear();
+  std::vector<std::string>& objects = objects_[payment_key];
+  if (objects.size() < 8 && std::find(objects.begin(), objects.end(), object_id) == objects.end()) {
+    objects.push_back(object_id);
+  }
+}
+
 void PgWriteTx::BeginJob(bool wait_for_locks) {
+  job_payment_.clear();
   wait_for_locks_ = wait_for_locks;
   postponed_ = false;
   journal_.clear();
@@ -163,9 +179,33 @@ StoreResult<PgWriteTx::PaymentSlot*> PgWriteTx::LockedPayment(const std::string&
                                                                const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
   const std::string key = Key(merchant_id, id);
+  job_payment_ = key;
   auto it = payments_.find(key);
   if (it != payments_.end()) return &it->second;
-  auto row = QueryPayment(conn_, merchant_id, id, wait_for_locks_ ? Lock::kWait : Lock::kSkip);
+  const Lock lock = wait_for_locks_ ? Lock::kWait : Lock::kSkip;
+  std::vector<std::string> objects = hints_ ? hints_->Objects(key) : std::vector<std::string>();
+  StoreResult<std::optional<core::Payment>> row = std::optional<core::Payment>();
+  if (objects.empty()) {
+    row = QueryPayment(conn_, merchant_id, id, lock);
+  } else {
+    // The lock, then the last event sequences of the objects its events were about last time.
+    ArrayLiteral names;
+    for (const std::string& o : objects) names.Add(o);
+    auto results = conn_.Pipeline(
+        {PaymentStatement(merchant_id, id, lock),
+         {"SELECT object_id, MAX(object_seq) FROM events WHERE merchant_id = $1 AND "
+          "object_id = ANY($2::text[]) GROUP BY object_id",
+          Params().Add(merchant_id).Add(names.Finish())}});
+    if (!results.ok()) return Err(Fail(results.error()));
+    row = PaymentOf(results.value()[0]);
+    if (row.value()) {  // only read under the lock is the sequence current
+      for (const std::string& o : objects) event_sequences_.emplace(Key(merchant_id, o), 0);
+      const Rows& seqs = results.value()[1];
+      for (int i = 0; i < seqs.size(); ++i) {
+        event_sequences_[Key(merchant_id, seqs.Text(i, 0))] = seqs.Int(i, 1);
+      }
+    }
+  }
   if (!row.ok()) return Err(Fail(row.error()));
   if (!row.value()) {
     if (wait_for_locks_) return static_cast<PaymentSlot*>(nullptr);

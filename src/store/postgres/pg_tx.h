@@ -20,6 +20,7 @@
 // call returns it, and the writer rolls the batch back. Not thread-safe: one writer thread.
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,9 +33,26 @@
 
 namespace refundd::store::postgres {
 
+// Which outbox objects got events while a payment was locked: a node-wide memory shared by the
+// writers. When a batch locks that payment again, those objects' last event sequences come back in
+// the same round trip as the lock, so InsertEvent need not ask (events about a payment's objects
+// are written under its lock, so what is read after the lock is current). A wrong hint costs an
+// index probe. Thread-safe.
+class EventObjectHints {
+ public:
+  std::vector<std::string> Objects(const std::string& payment_key);
+  void Learn(const std::string& payment_key, const std::string& object_id);
+
+ private:
+  static constexpr std::size_t kMaxPayments = 200'000;  // forgotten all at once beyond this
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<std::string>> objects_;
+};
+
 class PgWriteTx final : public WriteTx {
  public:
-  explicit PgWriteTx(Conn& conn) : conn_(conn) {}
+  explicit PgWriteTx(Conn& conn, EventObjectHints* hints = nullptr)
+      : conn_(conn), hints_(hints) {}
 
   // The statement that claims the batch's idempotency keys (merchant_id, key) at once, sorted so
   // that two batches claiming overlapping keys cannot deadlock; sent with BEGIN in the batch's
@@ -129,6 +147,8 @@ class PgWriteTx final : public WriteTx {
   StoreResult<RefundSlot*> LockedRefund(const std::string& merchant_id, const std::string& id);
 
   Conn& conn_;
+  EventObjectHints* hints_;
+  std::string job_payment_;  // the payment this job locked last (merchant '\n' id)
   bool wait_for_locks_ = true;
   bool postponed_ = false;
   std::optional<StoreError> broken_;
