@@ -1,15 +1,26 @@
 #pragma once
-// The embedded backend: one SQLite database file in WAL mode with synchronous=FULL.
+// The embedded backend: one SQLite database file in WAL mode.
 //
 // One writer thread owns the write connection. It takes every job waiting in its queue (up to
-// kMaxBatch), runs them in one transaction, each in its own savepoint, commits (one fsync for the
-// whole batch), then calls each job's done(). A batch never waits for more work to arrive, so at
-// low load a batch is one job and latency is one fsync. Reads use a pool of separate connections
-// (WAL readers never block the writer). Several processes may open the same file (the CLI's
-// `merchants create` while `serve` runs): SQLite's file lock and busy timeout serialize writers.
-
+// kMaxBatch), runs them in one transaction, each in its own savepoint, and commits. A batch never
+// waits for more work to arrive, so at low load a batch is one job and latency is one fsync.
+//
+// Durability is pipelined: the write connection runs with synchronous=NORMAL (a commit writes its
+// WAL frames without fsync) and a syncer thread fdatasyncs the WAL file, then calls done(true) for
+// every job committed before that fdatasync began. So the writer runs the next batch while the
+// previous one is being made durable, and one fsync covers every batch committed meanwhile. No job
+// is answered before its commit is on disk, exactly as with synchronous=FULL; other readers may
+// see a commit up to one fsync before it is durable (never its answer). SQLite's WAL checksums
+// chain frame to frame, so a later commit can never survive a crash without the earlier ones.
+// Without a WAL file to sync (e.g. it cannot be opened), the writer falls back to
+// synchronous=FULL and answers after its own commit.
+//
+// Reads use a pool of separate connections (WAL readers never block the writer). Several
+// processes may open the same file (the CLI's `merchants create` while `serve` runs): SQLite's
+// file lock and busy timeout serialize writers.
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -86,7 +97,12 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::string path, std::unique_ptr<Db> writer);
   void WriterLoop();
-  void RunBatch(std::vector<WriteJob>& batch);
+  // Runs and commits one batch; true when it committed (the jobs are not answered yet).
+  bool RunBatch(std::vector<WriteJob>& batch);
+  // Hands a committed batch's answers to the syncer (or answers at once without one).
+  void AfterCommit(std::vector<WriteJob>& batch, bool committed);
+  void SyncLoop();
+  void OpenWalForSync();
   void CheckpointLoop();
 
   // A read connection from the pool (opened on demand), returned on destruction.
@@ -108,6 +124,14 @@ class SqliteStore final : public Store {
   std::condition_variable checkpoint_cv_;  // guarded by queue_mu_
   int commits_since_checkpoint_ = 0;
   std::thread checkpointer_;
+  // The syncer (see the top of this file). Guarded by queue_mu_ except wal_fd_, set before the
+  // threads start.
+  int wal_fd_ = -1;
+  std::condition_variable sync_cv_;
+  std::vector<std::function<void(bool)>> unsynced_;
+  bool writer_stopped_ = false;
+  bool sync_failed_ = false;
+  std::thread syncer_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;
