@@ -157,6 +157,29 @@ void LifecycleTx::Schedule(const std::string& merchant_id, const std::string& re
   schedule_[refund_id] = Planned{merchant_id, std::move(action)};
 }
 
+void LifecycleTx::Remember(const core::Payment& payment) {
+  payments_.insert_or_assign(payment.merchant_id + "/" + payment.id, payment);
+}
+
+store::StoreResult<std::optional<core::Payment>> LifecycleTx::LoadPaymentForUpdate(
+    const std::string& merchant_id, const std::string& payment_id) {
+  auto r = inner_.LoadPaymentForUpdate(merchant_id, payment_id);
+  if (r.ok() && r.value()) Remember(*r.value());
+  return r;
+}
+
+store::StoreResult<bool> LifecycleTx::InsertPayment(const core::Payment& payment) {
+  auto r = inner_.InsertPayment(payment);
+  if (r.ok() && r.value()) Remember(payment);
+  return r;
+}
+
+store::StoreResult<bool> LifecycleTx::UpdatePayment(const core::Payment& payment) {
+  auto r = inner_.UpdatePayment(payment);
+  if (r.ok() && r.value()) Remember(payment);
+  return r;
+}
+
 store::StoreResult<bool> LifecycleTx::InsertRefund(const core::Refund& refund) {
   auto r = inner_.InsertRefund(refund);
   if (r.ok()) changes_.push_back(Noted{refund, std::nullopt});
@@ -191,10 +214,14 @@ store::StoreResult<bool> LifecycleTx::UpdateRefund(const core::Refund& refund) {
 
 store::StoreResult<bool> LifecycleTx::Flush(int64_t now_ms) {
   for (const Noted& n : changes_) {
-    auto payment = inner_.LoadPaymentForUpdate(n.refund.merchant_id, n.refund.payment_id);
-    if (!payment.ok()) return Err(payment.error());
-    CHECK(payment.value().has_value());  // refunds reference their payment
-    auto published = lifecycle_.Publish(inner_, n.refund, *payment.value(), n.from, now_ms);
+    auto known = payments_.find(n.refund.merchant_id + "/" + n.refund.payment_id);
+    if (known == payments_.end()) {
+      auto loaded = LoadPaymentForUpdate(n.refund.merchant_id, n.refund.payment_id);
+      if (!loaded.ok()) return Err(loaded.error());
+      CHECK(loaded.value().has_value());  // refunds reference their payment
+      known = payments_.find(n.refund.merchant_id + "/" + n.refund.payment_id);
+    }
+    auto published = lifecycle_.Publish(inner_, n.refund, known->second, n.from, now_ms);
     if (!published.ok()) return published;
     // A transition nobody scheduled was made by hand: the processor's watch ends.
     if (n.from && !schedule_.count(n.refund.id)) {

@@ -103,16 +103,12 @@ class LifecycleTx final : public store::WriteTx {
   store::StoreResult<bool> InsertRefund(const core::Refund& refund) override;
   store::StoreResult<bool> UpdateRefund(const core::Refund& refund) override;
 
+  // Payments are remembered as this job last loaded or wrote them, so that Flush() renders
+  // events without loading them again.
   store::StoreResult<std::optional<core::Payment>> LoadPaymentForUpdate(
-      const std::string& merchant_id, const std::string& payment_id) override {
-    return inner_.LoadPaymentForUpdate(merchant_id, payment_id);
-  }
-  store::StoreResult<bool> InsertPayment(const core::Payment& payment) override {
-    return inner_.InsertPayment(payment);
-  }
-  store::StoreResult<bool> UpdatePayment(const core::Payment& payment) override {
-    return inner_.UpdatePayment(payment);
-  }
+      const std::string& merchant_id, const std::string& payment_id) override;
+  store::StoreResult<bool> InsertPayment(const core::Payment& payment) override;
+  store::StoreResult<bool> UpdatePayment(const core::Payment& payment) override;
   store::StoreResult<std::optional<core::Refund>> LoadRefund(
       const std::string& merchant_id, const std::string& refund_id) override {
     return inner_.LoadRefund(merchant_id, refund_id);
@@ -181,6 +177,9 @@ class LifecycleTx final : public store::WriteTx {
     std::optional<store::RefundAction> action;  // nullopt: delete
   };
   std::unordered_map<std::string, Planned> schedule_;  // by refund id
+  // The job's latest view of each payment it touched, by merchant id + '/' + payment id.
+  std::unordered_map<std::string, core::Payment> payments_;
+  void Remember(const core::Payment& payment);
 };
 
 }  // namespace refundd::service
