@@ -347,7 +347,10 @@ class Connection final : public ConnectionBase {
     worker_->Unlink(this);
     error_code ignored;
     Socket().close(ignored);
-    parser_.reset();
+    // parser_ stays: a read may still be pending on it (OnStop and Abort close idle and reading
+    // connections). Closing the socket cannot recall a read that already completed and is queued;
+    // Beast then commits the bytes and parses them into parser_ before our handler sees kClosed.
+    // The parser goes with the connection, once the last handler has released it.
     core_.ConnectionClosed();
   }
 

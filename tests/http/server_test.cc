@@ -511,6 +511,73 @@ TEST(Server, StopWhileARequestIsInFlightStillDeliversTheResponse) {
   EXPECT_FALSE(late.connected());
 }
 
+// Regression: Stop() closed a keep-alive connection that had just started reading its next
+// request, and destroyed its parser, while that read had already completed (the bytes were
+// waiting) and its handler was queued behind the stop; Beast then parsed into the destroyed
+// parser ("pure virtual method called"). With one io thread, handlers that hold it line up that
+// order: the keep-alive connection's write completion (which starts the read), the stop, the
+// read's completion.
+TEST(Server, StopRightAfterAKeepAliveConnectionStartedReadingItsNextRequest) {
+  std::mutex mu;
+  std::optional<Reply> deferred;
+  std::atomic<bool> first_held{false}, release_first{false};
+  std::atomic<bool> second_held{false}, release_second{false};
+  Handler handler = [&](Request&& request, Reply reply) {
+    if (request.path == "/defer") {
+      std::lock_guard<std::mutex> lock(mu);
+      deferred = std::move(reply);
+      return;
+    }
+    if (request.path == "/hold1") {
+      first_held = true;
+      WaitUntil([&] { return release_first.load(); });
+    } else if (request.path == "/hold2") {
+      second_held = true;
+      WaitUntil([&] { return release_second.load(); });
+    }
+    reply(Response{200, "text/plain", {}, request.path});
+  };
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  RunningServer server(options, handler);
+  RawClient keep_alive(server.port());
+  RawClient first(server.port());
+  RawClient second(server.port());
+  ASSERT_TRUE(second.Send("GET /warm HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(second.Read().has_value());
+  ASSERT_TRUE(keep_alive.Send("GET /defer HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return deferred.has_value();
+  }));
+  // Pipelined: waits in the socket until the connection reads again, after its answer is written.
+  ASSERT_TRUE(keep_alive.Send("GET /next HTTP/1.1\r\nHost: t\r\n\r\n"));
+
+  ASSERT_TRUE(first.Send("GET /hold1 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(WaitUntil([&] { return first_held.load(); }));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    (*deferred)(Response{200, "text/plain", {}, "/defer"});  // posted from this thread
+  }
+  ASSERT_TRUE(second.Send("GET /hold2 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  std::this_thread::sleep_for(milliseconds(50));  // lets the bytes reach the server's socket
+  release_first = true;
+  // The answer to /defer is written and its completion queued; /hold2 holds the thread again.
+  ASSERT_TRUE(WaitUntil([&] { return second_held.load(); }));
+  server.server().Stop();
+  release_second = true;
+
+  auto answered = keep_alive.Read();
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->body, "/defer");
+  EXPECT_TRUE(keep_alive.WaitClosed());  // /next may or may not be answered; the server lives on
+  auto held = second.Read();
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->body, "/hold2");  // answered before the stop was handled: kept alive, then
+  EXPECT_TRUE(second.WaitClosed());  // closed by the stop
+  server.thread().join();
+}
+
 TEST(Server, ListenReportsAPortInUse) {
   DelayedResponder responder(milliseconds(0));
   RunningServer first(TestOptions(), responder.handler());
