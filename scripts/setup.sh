@@ -43,10 +43,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_dir=${BUILD_DIR:-build}
-build_type=${BUILD_TYPE:-RelWithDebInfo}
-werror=OFF
-case "${CI:-}" in 1 | true | TRUE | yes) werror=ON ;; esac
-
 generator=Ninja
 command -v ninja >/dev/null || generator="Unix Makefiles"
 # A build dir configured with another generator cannot be reused: start it again.
@@ -56,6 +52,14 @@ if [ -f "$build_dir/CMakeCache.txt" ] &&
   rm -rf "$build_dir"
 fi
 
-cmake -S . -B "$build_dir" -G "$generator" \
-  -DCMAKE_BUILD_TYPE="$build_type" -DREFUNDD_WERROR="$werror" >/dev/null
+# CI=1 turns warnings into errors. Otherwise an existing build dir keeps its settings, so that
+# `scripts/run.sh` after `CI=1 scripts/test.sh` does not reconfigure and rebuild everything.
+options=()
+case "${CI:-}" in 1 | true | TRUE | yes) options+=(-DREFUNDD_WERROR=ON) ;; esac
+if [ -n "${BUILD_TYPE:-}" ]; then
+  options+=(-DCMAKE_BUILD_TYPE="$BUILD_TYPE")
+elif [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  options+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+fi
+cmake -S . -B "$build_dir" -G "$generator" "${options[@]}" >/dev/null
 cmake --build "$build_dir" --parallel "$(nproc)"
