@@ -51,21 +51,32 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
   Level& top = stack_.back();
   if (!top.empty) out_.push_back(',');
   top.empty = false;
-  top.expecting_value = false;
-  String(key);
+  AppendQuoted(key);
   out_.push_back(':');
-  stack_.back().expecting_value = true;
+  top.expecting_value = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::String(std::string_view value) {
-  if (!stack_.empty() && !(stack_.back().is_object && !stack_.back().expecting_value)) {
-    BeforeValue();
-  }
+  BeforeValue();
+  AppendQuoted(value);
+  return *this;
+}
+
+namespace {
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+}  // namespace
+
+// Runs of characters that need no escaping are appended in one piece.
+void JsonWriter::AppendQuoted(std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out_.push_back('"');
-  for (char ch : value) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (!NeedsEscape(c)) continue;
+    out_.append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out_ += "\\\"";
@@ -83,17 +94,13 @@ JsonWriter& JsonWriter::String(std::string_view value) {
         out_ += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out_ += "\\u00";
-          out_.push_back(kHex[c >> 4]);
-          out_.push_back(kHex[c & 15]);
-        } else {
-          out_.push_back(ch);
-        }
+        out_ += "\\u00";
+        out_.push_back(kHex[c >> 4]);
+        out_.push_back(kHex[c & 15]);
     }
   }
+  out_.append(value.data() + run, value.size() - run);
   out_.push_back('"');
-  return *this;
 }
 
 JsonWriter& JsonWriter::Int(int64_t value) {

@@ -33,6 +33,7 @@ class JsonWriter {
 
  private:
   void BeforeValue();
+  void AppendQuoted(std::string_view value);
   struct Level {
     bool is_object;
     bool empty = true;

@@ -326,24 +326,30 @@ std::string PaymentIntentJson(const core::Payment& p) {
   return json::serialize(o);
 }
 
+// Rendered on the writer thread for every refund (the charge.refunded event): no DOM.
 std::string ChargeJson(const core::Payment& p) {
-  json::object o;
-  o["id"] = ChargeIdFor(p.id);
-  o["object"] = "charge";
-  o["amount"] = p.amount_minor;
-  o["amount_captured"] = p.captured_minor;
-  o["amount_refunded"] = p.refunded_minor;
-  o["captured"] = p.status == core::PaymentStatus::kCaptured;
-  o["created"] = p.created_ms / 1000;
-  o["currency"] = Lower(p.currency.code);
-  o["livemode"] = false;
-  o["metadata"] = MetadataJson(p.metadata);
-  o["paid"] = true;
-  o["payment_intent"] = p.id;
-  o["payment_method"] = Nullable(p.payment_method);
-  o["refunded"] = p.status == core::PaymentStatus::kCaptured && p.refunded_minor == p.captured_minor;
-  o["status"] = "succeeded";
-  return json::serialize(o);
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("id").String(ChargeIdFor(p.id));
+  w.Key("object").String("charge");
+  w.Key("amount").Int(p.amount_minor);
+  w.Key("amount_captured").Int(p.captured_minor);
+  w.Key("amount_refunded").Int(p.refunded_minor);
+  w.Key("captured").Bool(p.status == core::PaymentStatus::kCaptured);
+  w.Key("created").Int(p.created_ms / 1000);
+  w.Key("currency").String(Lower(p.currency.code));
+  w.Key("livemode").Bool(false);
+  w.Key("metadata").BeginObject();
+  for (const auto& [k, v] : p.metadata) w.Key(k).String(v);
+  w.EndObject();
+  w.Key("paid").Bool(true);
+  w.Key("payment_intent").String(p.id);
+  w.Key("payment_method").StringOrNull(p.payment_method);
+  w.Key("refunded").Bool(p.status == core::PaymentStatus::kCaptured &&
+                         p.refunded_minor == p.captured_minor);
+  w.Key("status").String("succeeded");
+  w.EndObject();
+  return w.Take();
 }
 
 namespace {
