@@ -324,6 +324,27 @@ class RapydApi(ServerTestCase):
         self.assertEqual((got["metadata"], got["merchant_reference_id"]),
                          ({"merchant_defined": True}, "r0"))
 
+    def test_list_pages_stay_full_beside_native_refunds(self):
+        # Regression: the list dropped other dialects' refunds after the store's LIMIT, so native
+        # refunds of the same merchant made a page short although more Rapyd refunds existed.
+        payment = self.rapyd.pay(10)
+        pi = self.api.pay(1000)
+        rapyd_ids, native_ids = [], []
+        for i in range(4):
+            rapyd_ids.append(self.rapyd.data(self.rapyd.refund(payment["id"], 1))["id"])
+            if i < 3:
+                for _ in range(3):
+                    native_ids.append(self.api.ok(self.api.refund(pi["id"], 10), "refund")["id"])
+        listed = self.rapyd.data(self.rapyd.call("GET", "/v1/refunds?limit=3"))
+        self.assertEqual([r["id"] for r in listed], rapyd_ids[::-1][:3])
+        rest = self.rapyd.data(self.rapyd.call(
+            "GET", "/v1/refunds?limit=1&starting_after=" + listed[-1]["id"]))
+        self.assertEqual([r["id"] for r in rest], rapyd_ids[:1])
+        # The native list is filtered the same way (a Rapyd refund is the newest row).
+        native = self.api.ok(self.api.get("/v1/refunds", {"limit": 4}), "list")
+        self.assertEqual([r["id"] for r in native["data"]], native_ids[::-1][:4])
+        self.assertTrue(native["has_more"])
+
     def test_idempotency_header(self):
         payment = self.rapyd.pay(10)
         key = "it-" + uuid.uuid4().hex
