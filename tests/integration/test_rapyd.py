@@ -179,6 +179,29 @@ class RapydApi(ServerTestCase):
         self.assertRapydError(self.rapyd.call("GET", "/v1/refunds/" + self.api.ok(
             self.api.refund(pi["id"], 100), "native refund")["id"]), 400, "INVALID_REFUND")
 
+    def test_unknown_paths_and_wrong_methods_answer_in_rapyd_shape(self):
+        # Regression: Rapyd's paths answered the shared router's Stripe-shaped 404/405.
+        payment = self.rapyd.pay(7)
+        for method, path, status, allow in [
+                ("DELETE", "/v1/refunds", 405, "POST, GET"),
+                ("PUT", "/v1/payments/" + payment["id"], 405, "GET, DELETE"),
+                ("GET", "/v1/payments/%s/capture" % payment["id"], 405, "POST"),
+                ("POST", "/v1/payments/%s/nope" % payment["id"], 404, None),
+                ("GET", "/v1/customers", 404, None),
+                ("GET", "/v1/payment_intents/pi_x/capture", 404, None)]:  # native's path
+            with self.subTest(method=method, path=path):
+                r = self.rapyd.call(method, path, {"payment": payment["id"]})
+                self.assertRapydError(r, status, "UNAUTHORIZED_API_CALL")
+                self.assertEqual(r.header("Allow"), allow, r)
+                self.assertIn(method + " " + path, r.json["status"]["message"], r)
+        # /v1/payments is Rapyd's whatever the headers; /v1/refunds without access_key is native's.
+        self.assertRapydError(self.api.get("/v1/payments/" + payment["id"] + "/x"), 404,
+                              "UNAUTHORIZED_API_CALL")
+        self.assertError(self.api.request("DELETE", "/v1/refunds"), 405, "method_not_allowed")
+        # Nothing was refunded.
+        self.assertEqual(self.rapyd.data(self.rapyd.call("GET", "/v1/payments/" + payment["id"]))
+                         ["refunded_amount"], 0)
+
     # --- refunds ------------------------------------------------------------------------------
 
     def test_partial_refunds_up_to_the_total_and_no_further(self):

@@ -353,6 +353,13 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), ClaimsRequest,
                            /*fallback=*/false, Handle(engine, e.handler)});
   }
+  // Unroutable requests: /v1/payments is Rapyd's alone (its routes answer anyone there, as
+  // above); elsewhere under /v1, shared with the native API, a request with Rapyd's access_key
+  // header is Rapyd's.
+  auto render = [](const http::Unrouted& u) { return ErrorResponse(Unrouted(u)); };
+  const std::string dialect(kDialect);
+  router.AddErrorSpace({"/v1/payments", dialect, nullptr, render});
+  router.AddErrorSpace({"/v1", dialect, ClaimsRequest, render});
 }
 
 }  // namespace refundd::dialects::rapyd
