@@ -19,8 +19,8 @@ void RegisterAllRoutes(http::Router& router, service::Engine& engine) {
   d24::RegisterRoutes(router, engine);
   kushki_online::RegisterRoutes(router, engine);
   kushki_pos::RegisterRoutes(router, engine);
-  rapyd::RegisterRoutes(router, engine);  // before native: they share /v1/refunds
-  native::RegisterRoutes(router, engine);
+  rapyd::RegisterRoutes(router, engine);   // before native: they share /v1/refunds
+  native::RegisterRoutes(router, engine);  // after Kushki and Rapyd: its error space is all of /v1
   utgl::RegisterRoutes(router, engine);
 }
 

@@ -13,8 +13,9 @@
 
 namespace refundd::dialects {
 
-// Registers every dialect's routes. Order matters where dialects share a path: the router asks
-// each route's auth scheme in registration order.
+// Registers every dialect's routes and error spaces (who answers 404/405 under which prefix).
+// Order matters where dialects share a path: the router asks each route's auth scheme, and each
+// error space's claim, in registration order.
 void RegisterAllRoutes(http::Router& router, service::Engine& engine);
 
 // Adds every dialect's lifecycle mapping (state words, sandbox instrument, events, signatures).

@@ -24,6 +24,13 @@ void SplitPath(std::string_view path, std::vector<std::string_view>& out) {
   }
 }
 
+// Whether `path` is `prefix` or lies below it, by whole segments.
+bool InSpace(std::string_view prefix, std::string_view path) {
+  if (prefix == "/") return true;
+  if (!path.starts_with(prefix)) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
 }  // namespace
 
 Response ErrorResponse(int status, std::string_view type, std::string_view code,
@@ -35,13 +42,18 @@ Response ErrorResponse(int status, std::string_view type, std::string_view code,
   return response;
 }
 
-Router::Router() {
-  not_found_ = [](Request&& request, Reply reply) {
-    reply(
-        ErrorResponse(404, "invalid_request_error", "resource_missing",
-                      "Unrecognized request URL (" + request.method + ": " + request.path + ")."));
-  };
+Response StripeUnrouted(const Unrouted& unrouted) {
+  const std::string method(unrouted.method), path(unrouted.path);
+  if (unrouted.status == 405) {
+    return ErrorResponse(405, "invalid_request_error", "method_not_allowed",
+                         method + " is not allowed on " + path + " (allowed: " +
+                             std::string(unrouted.allow) + ").");
+  }
+  return ErrorResponse(unrouted.status, "invalid_request_error", "resource_missing",
+                       "Unrecognized request URL (" + method + ": " + path + ").");
 }
+
+Router::Router() : default_space_{"/", "", nullptr, StripeUnrouted} {}
 
 void Router::Add(Route route) {
   CHECK(!route.pattern.empty() && route.pattern.front() == '/');
@@ -65,9 +77,11 @@ void Router::Add(Route route) {
   routes_.push_back(std::move(compiled));
 }
 
-void Router::SetNotFound(std::function<void(Request&&, Reply)> handler) {
-  CHECK(handler != nullptr);
-  not_found_ = std::move(handler);
+void Router::AddErrorSpace(ErrorSpace space) {
+  CHECK(!space.prefix.empty() && space.prefix.front() == '/');
+  CHECK(space.prefix == "/" || space.prefix.back() != '/');
+  CHECK(space.render != nullptr);
+  spaces_.push_back(std::move(space));
 }
 
 bool Router::Matches(const Compiled& compiled, const std::vector<std::string_view>& segments) {
@@ -86,11 +100,8 @@ void Router::Dispatch(Request&& request, Reply reply) const {
   const Compiled* chosen = nullptr;
   const Compiled* fallback = nullptr;
   const Compiled* first = nullptr;
-  bool path_matched = false;
   for (const Compiled& compiled : routes_) {
-    if (!Matches(compiled, segments)) continue;
-    path_matched = true;
-    if (compiled.route.method != request.method) continue;
+    if (compiled.route.method != request.method || !Matches(compiled, segments)) continue;
     if (!compiled.route.accepts || compiled.route.accepts(request)) {
       chosen = &compiled;
       break;
@@ -99,34 +110,7 @@ void Router::Dispatch(Request&& request, Reply reply) const {
     if (fallback == nullptr && compiled.route.fallback) fallback = &compiled;
   }
   if (chosen == nullptr) chosen = fallback != nullptr ? fallback : first;
-
-  if (chosen == nullptr && path_matched) {
-    std::string allow;
-    for (const Compiled& compiled : routes_) {
-      if (!Matches(compiled, segments)) continue;
-      const std::string& method = compiled.route.method;
-      bool listed = false;
-      for (std::size_t pos = 0; pos < allow.size();) {
-        std::size_t end = allow.find(", ", pos);
-        if (end == std::string::npos) end = allow.size();
-        if (std::string_view(allow).substr(pos, end - pos) == method) listed = true;
-        pos = end + 2;
-      }
-      if (listed) continue;
-      if (!allow.empty()) allow += ", ";
-      allow += method;
-    }
-    Response response = ErrorResponse(
-        405, "invalid_request_error", "method_not_allowed",
-        request.method + " is not allowed on " + request.path + " (allowed: " + allow + ").");
-    response.headers.emplace_back("Allow", std::move(allow));
-    reply(std::move(response));
-    return;
-  }
-  if (chosen == nullptr) {
-    not_found_(std::move(request), std::move(reply));
-    return;
-  }
+  if (chosen == nullptr) return Unroutable(request, segments, reply);
 
   PathParams params;
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -134,6 +118,40 @@ void Router::Dispatch(Request&& request, Reply reply) const {
     if (segment.is_param) params.Add(segment.text, std::string(segments[i]));
   }
   chosen->route.handler(std::move(request), std::move(params), std::move(reply));
+}
+
+void Router::Unroutable(const Request& request, const std::vector<std::string_view>& segments,
+                        const Reply& reply) const {
+  const ErrorSpace* space = &default_space_;
+  for (const ErrorSpace& candidate : spaces_) {
+    if (InSpace(candidate.prefix, request.path) &&
+        (!candidate.accepts || candidate.accepts(request))) {
+      space = &candidate;
+      break;
+    }
+  }
+  // The space's dialect's methods on this path, in registration order, each once.
+  std::string allow;
+  for (const Compiled& compiled : routes_) {
+    if (!space->dialect.empty() && compiled.route.auth_scheme != space->dialect) continue;
+    if (!Matches(compiled, segments)) continue;
+    const std::string& method = compiled.route.method;
+    bool listed = false;
+    for (std::size_t pos = 0; pos < allow.size();) {
+      std::size_t end = allow.find(", ", pos);
+      if (end == std::string::npos) end = allow.size();
+      if (std::string_view(allow).substr(pos, end - pos) == method) listed = true;
+      pos = end + 2;
+    }
+    if (listed) continue;
+    if (!allow.empty()) allow += ", ";
+    allow += method;
+  }
+  Unrouted unrouted{allow.empty() ? 404 : 405, request.method, request.path, allow};
+  Response response = space->render(unrouted);
+  CHECK(response.status == unrouted.status);
+  if (unrouted.status == 405) response.headers.emplace_back("Allow", std::move(allow));
+  reply(std::move(response));
 }
 
 }  // namespace refundd::http

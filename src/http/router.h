@@ -5,10 +5,14 @@
 // which requests its auth scheme claims. Dispatch picks, among the routes whose method and pattern
 // match, the first whose `accepts` returns true; when none accepts, the first matching route marked
 // `fallback` (else the first registered match) answers, typically with its dialect's 401.
-// A path that matches with another method gets 405 with an Allow header; no match at all goes to
-// the not-found handler (default: Stripe-shaped 404 resource_missing).
 //
-// Thread-safety: Add() and SetNotFound() before serving; Dispatch() is const and may run on many
+// A request no route serves is answered in the error shape of the dialect that owns its path: the
+// first registered error space whose prefix holds the path and whose `accepts` claims the request
+// renders it (the default space, for paths no dialect owns, answers in the native Stripe shape).
+// It is a 405 with an Allow header when that dialect has routes on the path with other methods,
+// else a 404.
+//
+// Thread-safety: Add() and AddErrorSpace() before serving; Dispatch() is const and may run on many
 // threads at once.
 
 #include <functional>
@@ -48,7 +52,9 @@ using RouteHandler = std::function<void(Request&& request, PathParams params, Re
 struct Route {
   std::string method;       // "GET", "POST", ...
   std::string pattern;      // "/v1/refunds/{id}": a {name} segment captures one non-empty segment
-  std::string auth_scheme;  // "native", "rapyd", ...: for logs and docs only
+  // "native", "rapyd", ...: the dialect, for logs and docs, and for 405 answers, which list the
+  // methods of the error space's dialect only (see ErrorSpace).
+  std::string auth_scheme;
   // Whether this route's auth scheme claims the request (e.g. has header access_key).
   // Empty means it claims every request.
   std::function<bool(const Request&)> accepts;
@@ -60,6 +66,35 @@ struct Route {
 Response ErrorResponse(int status, std::string_view type, std::string_view code,
                        std::string_view message);
 
+// A request the table has no handler for, as an error space's renderer sees it.
+struct Unrouted {
+  int status = 404;         // 404: the dialect has no route on the path; 405: not with this method
+  std::string_view method;  // as received
+  std::string_view path;    // as received (percent-decoded, no query)
+  std::string_view allow;   // 405: the dialect's methods on the path, "GET, POST"; "" for 404
+};
+// Renders an Unrouted request in a dialect's error shape with `unrouted.status` as the HTTP status.
+// Must not fail; the router adds the Allow header of a 405 itself.
+using UnroutedRenderer = std::function<Response(const Unrouted& unrouted)>;
+
+// A part of the path space whose unroutable requests a dialect answers.
+struct ErrorSpace {
+  // "/pos": the path itself and every path below it ("/pos/v1/x"), by whole segments ("/posx" is
+  // not in it). "/" is every path.
+  std::string prefix;
+  // The dialect, as its routes' auth_scheme. A 405's Allow lists only routes of this dialect; a
+  // path that has only other dialects' routes is a 404 here. "" counts every route.
+  std::string dialect;
+  // Whether this space claims the request (e.g. it carries the dialect's auth header), for
+  // prefixes several dialects share. Empty means it claims every request under the prefix.
+  std::function<bool(const Request&)> accepts;
+  UnroutedRenderer render;
+};
+
+// The default space's renderer: native's {"error": {...}} shape, resource_missing (404) or
+// method_not_allowed (405), type invalid_request_error.
+Response StripeUnrouted(const Unrouted& unrouted);
+
 class Router {
  public:
   Router();
@@ -67,8 +102,9 @@ class Router {
   // Registers a route. A malformed pattern (not starting with '/', empty or unclosed "{}") is a
   // programming error and aborts.
   void Add(Route route);
-  // Replaces the handler for paths no route matches.
-  void SetNotFound(std::function<void(Request&&, Reply)> handler);
+  // Adds an error space after those already added (the first that matches answers). A prefix
+  // that does not start with '/' or a missing renderer is a programming error and aborts.
+  void AddErrorSpace(ErrorSpace space);
 
   // Routes `request` and calls exactly one handler, which owns `reply`.
   void Dispatch(Request&& request, Reply reply) const;
@@ -84,9 +120,13 @@ class Router {
   };
 
   static bool Matches(const Compiled& compiled, const std::vector<std::string_view>& segments);
+  // Answers a request no route serves, from the space that owns it.
+  void Unroutable(const Request& request, const std::vector<std::string_view>& segments,
+                  const Reply& reply) const;
 
   std::vector<Compiled> routes_;
-  std::function<void(Request&&, Reply)> not_found_;
+  std::vector<ErrorSpace> spaces_;
+  ErrorSpace default_space_;
 };
 
 }  // namespace refundd::http

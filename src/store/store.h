@@ -61,12 +61,17 @@ struct Alias {
   std::string object_id;
 };
 
+// One page of a merchant's refunds. With `dialect` set, only that dialect's refunds count: the
+// page is full (`limit` rows) whenever more of them exist, however many other dialects' refunds lie
+// between, and a cursor naming another dialect's refund is unknown (an empty page), as any unknown
+// cursor is.
 struct RefundListQuery {
   std::string merchant_id;
   std::string payment_id;      // "" = all payments
   std::string starting_after;  // refund id cursor: older than it
   std::string ending_before;   // refund id cursor: newer than it
   int limit = 10;              // 1..100
+  std::string dialect = "";    // "" = every dialect
 };
 struct RefundPage {
   std::vector<core::Refund> refunds;  // newest first

@@ -1,5 +1,6 @@
 // Proves that the router picks the route by method, path and auth scheme, falls back for requests
-// no scheme claims, and answers 405 and 404 in the native error shape.
+// no scheme claims, and answers 405 and 404 from the error space that owns the path (native's
+// error shape by default).
 
 #include "http/router.h"
 
@@ -130,15 +131,76 @@ TEST(Router, UnknownPathIs404ResourceMissing) {
             "Unrecognized request URL (GET: /x).");
 }
 
-TEST(Router, NotFoundHandlerIsConfigurable) {
-  Router router = RefundRoutes();
-  router.SetNotFound([](Request&& request, Reply reply) {
+// A renderer that answers "<name> <status> <method> <path> [<allow>]".
+UnroutedRenderer Renders(std::string name) {
+  return [name](const Unrouted& u) {
     Response response;
-    response.status = 404;
-    response.body = "custom " + request.path;
-    reply(std::move(response));
-  });
-  EXPECT_EQ(Dispatch(router, Make("GET", "/nope")).body, "custom /nope");
+    response.status = u.status;
+    response.body = name + " " + std::to_string(u.status) + " " + std::string(u.method) + " " +
+                    std::string(u.path) + " [" + std::string(u.allow) + "]";
+    return response;
+  };
+}
+
+std::string AllowOf(const Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Allow") return value;
+  }
+  return "(none)";
+}
+
+TEST(Router, AnErrorSpaceAnswersUnroutableRequestsUnderItsPrefix) {
+  Router router;
+  router.Add(Named("POST", "/pos/v1/refund", "pos", nullptr, true));
+  router.AddErrorSpace({"/pos", "pos", nullptr, Renders("pos")});
+  EXPECT_EQ(Dispatch(router, Make("POST", "/pos/v1/nope")).body, "pos 404 POST /pos/v1/nope []");
+  EXPECT_EQ(Dispatch(router, Make("POST", "/pos")).body, "pos 404 POST /pos []");
+  EXPECT_EQ(Dispatch(router, Make("POST", "/pos/")).body, "pos 404 POST /pos/ []");
+  Response wrong_method = Dispatch(router, Make("GET", "/pos/v1/refund"));
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.body, "pos 405 GET /pos/v1/refund [POST]");
+  EXPECT_EQ(AllowOf(wrong_method), "POST");
+  // By whole segments: /posx is not under /pos, so the default (native) shape answers.
+  Response outside = Dispatch(router, Make("POST", "/posx/v1/refund"));
+  EXPECT_EQ(outside.status, 404);
+  EXPECT_EQ(boost::json::parse(outside.body).at("error").at("code"), "resource_missing");
+  EXPECT_EQ(Dispatch(router, Make("POST", "/pos/v1/refund")).body, "pos");
+}
+
+TEST(Router, TheFirstErrorSpaceThatClaimsTheRequestAnswers) {
+  Router router = RefundRoutes();
+  router.AddErrorSpace({"/v1", "rapyd", IsRapyd, Renders("rapyd")});
+  router.AddErrorSpace({"/v1", "native", nullptr, Renders("native")});
+  EXPECT_EQ(Dispatch(router, Make("GET", "/v1/nope", {{"access_key", "ak"}})).body,
+            "rapyd 404 GET /v1/nope []");
+  EXPECT_EQ(Dispatch(router, Make("GET", "/v1/nope", {{"authorization", "Bearer sk"}})).body,
+            "native 404 GET /v1/nope []");
+  EXPECT_EQ(Dispatch(router, Make("GET", "/v1/nope")).body, "native 404 GET /v1/nope []");
+  // Outside every space: the default, native's Stripe shape.
+  Response response = Dispatch(router, Make("GET", "/x", {{"access_key", "ak"}}));
+  EXPECT_EQ(boost::json::parse(response.body).at("error").at("message"),
+            "Unrecognized request URL (GET: /x).");
+}
+
+TEST(Router, A405ListsOnlyTheSpaceDialectsMethods) {
+  Router router = RefundRoutes();
+  router.AddErrorSpace({"/v1", "rapyd", IsRapyd, Renders("rapyd")});
+  router.AddErrorSpace({"/v1", "", nullptr, Renders("any")});
+  // POST /v1/refunds is rapyd's and native's; GET /v1/refunds only native-list's.
+  Response rapyd = Dispatch(router, Make("DELETE", "/v1/refunds", {{"access_key", "ak"}}));
+  EXPECT_EQ(rapyd.body, "rapyd 405 DELETE /v1/refunds [POST]");
+  EXPECT_EQ(AllowOf(rapyd), "POST");
+  // A path with only other dialects' routes does not exist for this one.
+  Response missing = Dispatch(router, Make("GET", "/v1/refunds/re_1/x", {{"access_key", "ak"}}));
+  EXPECT_EQ(missing.body, "rapyd 404 GET /v1/refunds/re_1/x []");
+  Response capture =
+      Dispatch(router, Make("GET", "/v1/payment_intents/pi_1/capture", {{"access_key", "ak"}}));
+  EXPECT_EQ(capture.status, 404);
+  EXPECT_EQ(AllowOf(capture), "(none)");
+  // A space without a dialect counts every route.
+  Response any = Dispatch(router, Make("DELETE", "/v1/refunds"));
+  EXPECT_EQ(any.body, "any 405 DELETE /v1/refunds [POST, GET]");
+  EXPECT_EQ(AllowOf(any), "POST, GET");
 }
 
 TEST(ErrorResponse, EscapesTheMessage) {

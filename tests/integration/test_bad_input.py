@@ -286,6 +286,18 @@ class BadInput(ServerTestCase):
                     self.assertError(r, 404, "resource_missing")
                     self.assertNotIn("param", r.error)
 
+    def test_wrong_method_is_405_with_the_native_methods(self):
+        # /v1/charges/{id} is also Kushki's (DELETE): a native caller is offered native methods.
+        ch = self.pi["latest_charge"]
+        for method, path, allow in [("DELETE", "/v1/refunds", "POST, GET"),
+                                    ("POST", "/v1/charges/" + ch, "GET"),
+                                    ("GET", "/v1/refunds/re_x/cancel", "POST")]:
+            with self.subTest(method=method, path=path):
+                r = self.api.request(method, path)
+                self.assertError(r, 405, "method_not_allowed")
+                self.assertEqual(r.header("Allow"), allow, r)
+        self.assertUnchanged()
+
     def test_malformed_http_is_400_and_the_server_lives_on(self):
         r = send_raw(self.server.port, b"THIS IS NOT HTTP\r\n\r\n")
         self.assertEqual(r.status, 400, r)

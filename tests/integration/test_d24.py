@@ -202,6 +202,23 @@ class D24Api(ServerTestCase):
                                 "INVALID_REQUEST_BODY")
         self.assertD24Error(self.d24.call("POST", "/v3/deposits", {"invoice_id": "x"}), 400, 202)
 
+    def test_unknown_paths_and_wrong_methods_answer_in_d24_shape(self):
+        # Regression: /v3 answered the shared router's Stripe-shaped 404/405.
+        for method, path, allow in [("GET", "/v3/refunds", "POST"),
+                                    ("DELETE", "/v3/deposits/123456789", "GET"),
+                                    ("PUT", "/v3/refunds/123456789/complete", "POST")]:
+            with self.subTest(method=method, path=path):
+                r = self.d24.call(method, path)
+                self.assertD24Error(r, 405, 200, "METHOD_NOT_ALLOWED")
+                self.assertEqual(r.json["description"], "Request method %s not supported" % method)
+                self.assertEqual(r.header("Allow"), allow, r)
+        r = self.d24.call("POST", "/v3/withdrawals", {"amount": 1})
+        self.assertD24Error(r, 404, 208, "RESOURCE_NOT_FOUND")
+        self.assertIsNone(r.header("Allow"), r)
+        # Without D24's headers too: /v3 is D24's alone.
+        r = Client(self.server.port, key="").request("GET", "/v3/refunds")
+        self.assertD24Error(r, 405, 200, "METHOD_NOT_ALLOWED")
+
     def test_unknown_ids(self):
         self.assertD24Error(self.d24.call("GET", "/v3/deposits/123456789"), 404, 208,
                             "RESOURCE_NOT_FOUND")

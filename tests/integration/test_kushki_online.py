@@ -48,6 +48,27 @@ class KushkiOnline(ServerTestCase):
 
     # --- credentials ---------------------------------------------------------------------------
 
+    def test_unknown_paths_and_wrong_methods_answer_in_kushki_shape(self):
+        # Regression: Kushki's paths answered the shared router's Stripe-shaped {"error": {...}}.
+        sale = self.k.charge(online_amount(subtotal_iva0=100), 100)
+        ticket = sale["ticketNumber"]
+        for method, path, status, code, allow in [
+                ("GET", "/v1/refund/" + ticket, 405, "K405", "DELETE"),
+                ("POST", "/v1/charges/" + ticket, 405, "K405", "DELETE"),
+                ("GET", "/card/v1/charges", 405, "K405", "POST"),
+                ("POST", "/card/v1/nope", 404, "K404", None),
+                ("POST", "/v1/tokens", 404, "K404", None)]:
+            with self.subTest(method=method, path=path):
+                r = self.k.online(method, path, {"amount": online_amount(subtotal_iva0=1)})
+                self.assertKushkiError(r, status, code)
+                self.assertEqual(r.header("Allow"), allow, r)
+                self.assertIn(method + " " + path, r.json["message"], r)
+        # /v1/refund and /card are Kushki's even without its header; nothing was refunded.
+        self.assertKushkiError(self.k.online("GET", "/v1/refund/" + ticket, merchant_id=""), 405,
+                               "K405")
+        self.assertKushkiError(self.k.online("GET", "/card/v2/x", merchant_id=""), 404, "K404")
+        self.assertEqual(self.k.refund(ticket).status, 201)
+
     def test_merchants_create_prints_the_kushki_credentials(self):
         m = self.server.create_merchant("kushki-creds")
         creds = m["credentials"]["kushki"]

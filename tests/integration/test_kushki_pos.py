@@ -56,6 +56,21 @@ class KushkiPos(ServerTestCase):
 
     # --- the seed's examples, byte for byte ---------------------------------------------------
 
+    def test_unknown_paths_and_wrong_methods_answer_in_kushki_shape(self):
+        # Regression: /pos answered the shared router's Stripe-shaped {"error": {...}}.
+        cred = {"Private-Credential-Id": self.k.creds["private_credential_id"]}
+        for headers in ({}, cred):
+            with self.subTest(headers=sorted(headers)):
+                r = self.k._send("GET", "/pos/v1/refund", None, headers)
+                self.assertKushkiError(r, 405, "K405")
+                self.assertEqual(r.header("Allow"), "POST", r)
+                self.assertIn("GET /pos/v1/refund", r.json["message"], r)
+                body = {"amount": pos_amount(subtotal_iva0=1), "client_transaction_id": new_id()}
+                r = self.k._send("POST", "/pos/v1/nope", body, headers)
+                self.assertKushkiError(r, 404, "K404")
+                self.assertIsNone(r.header("Allow"), r)
+                self.assertKushkiError(self.k._send("PUT", "/pos", None, headers), 404, "K404")
+
     def test_seed_curl_body_is_an_unreferenced_refund(self):
         _, k = self.merchant("kushki-pos-seed-curl")
         first = k.pos("refund", SEED_POS_CURL)

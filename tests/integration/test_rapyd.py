@@ -179,6 +179,29 @@ class RapydApi(ServerTestCase):
         self.assertRapydError(self.rapyd.call("GET", "/v1/refunds/" + self.api.ok(
             self.api.refund(pi["id"], 100), "native refund")["id"]), 400, "INVALID_REFUND")
 
+    def test_unknown_paths_and_wrong_methods_answer_in_rapyd_shape(self):
+        # Regression: Rapyd's paths answered the shared router's Stripe-shaped 404/405.
+        payment = self.rapyd.pay(7)
+        for method, path, status, allow in [
+                ("DELETE", "/v1/refunds", 405, "POST, GET"),
+                ("PUT", "/v1/payments/" + payment["id"], 405, "GET, DELETE"),
+                ("GET", "/v1/payments/%s/capture" % payment["id"], 405, "POST"),
+                ("POST", "/v1/payments/%s/nope" % payment["id"], 404, None),
+                ("GET", "/v1/customers", 404, None),
+                ("GET", "/v1/payment_intents/pi_x/capture", 404, None)]:  # native's path
+            with self.subTest(method=method, path=path):
+                r = self.rapyd.call(method, path, {"payment": payment["id"]})
+                self.assertRapydError(r, status, "UNAUTHORIZED_API_CALL")
+                self.assertEqual(r.header("Allow"), allow, r)
+                self.assertIn(method + " " + path, r.json["status"]["message"], r)
+        # /v1/payments is Rapyd's whatever the headers; /v1/refunds without access_key is native's.
+        self.assertRapydError(self.api.get("/v1/payments/" + payment["id"] + "/x"), 404,
+                              "UNAUTHORIZED_API_CALL")
+        self.assertError(self.api.request("DELETE", "/v1/refunds"), 405, "method_not_allowed")
+        # Nothing was refunded.
+        self.assertEqual(self.rapyd.data(self.rapyd.call("GET", "/v1/payments/" + payment["id"]))
+                         ["refunded_amount"], 0)
+
     # --- refunds ------------------------------------------------------------------------------
 
     def test_partial_refunds_up_to_the_total_and_no_further(self):
@@ -323,6 +346,27 @@ class RapydApi(ServerTestCase):
         got = self.rapyd.data(self.rapyd.call("GET", "/v1/refunds/" + ids[0]))
         self.assertEqual((got["metadata"], got["merchant_reference_id"]),
                          ({"merchant_defined": True}, "r0"))
+
+    def test_list_pages_stay_full_beside_native_refunds(self):
+        # Regression: the list dropped other dialects' refunds after the store's LIMIT, so native
+        # refunds of the same merchant made a page short although more Rapyd refunds existed.
+        payment = self.rapyd.pay(10)
+        pi = self.api.pay(1000)
+        rapyd_ids, native_ids = [], []
+        for i in range(4):
+            rapyd_ids.append(self.rapyd.data(self.rapyd.refund(payment["id"], 1))["id"])
+            if i < 3:
+                for _ in range(3):
+                    native_ids.append(self.api.ok(self.api.refund(pi["id"], 10), "refund")["id"])
+        listed = self.rapyd.data(self.rapyd.call("GET", "/v1/refunds?limit=3"))
+        self.assertEqual([r["id"] for r in listed], rapyd_ids[::-1][:3])
+        rest = self.rapyd.data(self.rapyd.call(
+            "GET", "/v1/refunds?limit=1&starting_after=" + listed[-1]["id"]))
+        self.assertEqual([r["id"] for r in rest], rapyd_ids[:1])
+        # The native list is filtered the same way (a Rapyd refund is the newest row).
+        native = self.api.ok(self.api.get("/v1/refunds", {"limit": 4}), "list")
+        self.assertEqual([r["id"] for r in native["data"]], native_ids[::-1][:4])
+        self.assertTrue(native["has_more"])
 
     def test_idempotency_header(self):
         payment = self.rapyd.pay(10)

@@ -190,6 +190,21 @@ class UtglApi(ServerTestCase):
         self.assertUtglError(self.utgl.refund(tid, 4.76), 422, "AMOUNT_EXCEEDS_REFUNDABLE")
         self.assertEqual(self.utgl.ok(self.utgl.refund(tid, 4.75))["status"], "refunded")
 
+    def test_unknown_paths_and_wrong_methods_answer_in_utgl_shape(self):
+        # Regression: /partner-connect answered the shared router's Stripe-shaped 404/405.
+        r = self.utgl.call("/transactions/nope", {"transactionId": str(uuid.uuid4())})
+        self.assertUtglError(r, 404, "NOT_FOUND")
+        self.assertEqual(sorted(r.json), ["code", "message"], r)
+        self.assertIn("/partner-connect/transactions/nope", r.json["message"], r)
+        for method in ("GET", "PUT", "DELETE"):
+            with self.subTest(method=method):
+                r = self.utgl.http.request(method, "/partner-connect/transactions/refund",
+                                           headers={"Authorization": self.utgl.auth})
+                self.assertUtglError(r, 405, "METHOD_NOT_ALLOWED")
+                self.assertEqual(r.header("Allow"), "POST", r)
+        r = self.utgl.http.request("GET", "/partner-connect/card-binding/initiate")
+        self.assertUtglError(r, 405, "METHOD_NOT_ALLOWED")
+
     def test_another_merchants_transaction_is_not_found(self):
         other = self.server.create_merchant("utgl-other-" + uuid.uuid4().hex[:8])
         self.assertEqual(set(other["credentials"]["utgl"]), {"username", "password"})

@@ -191,6 +191,55 @@ TEST_P(StoreContract, RefundsPageNewestFirstWithCursors) {
   EXPECT_TRUE(store_->ListRefunds({"mer_b", "", "re_4", "", 10}).value().refunds.empty());
 }
 
+// Regression: Rapyd's list used to drop other dialects' rows after the store's LIMIT, so a page
+// came back short although more Rapyd refunds existed.
+TEST_P(StoreContract, ADialectFilterStillFillsEveryPage) {
+  core::Payment native = NewPayment("pi_n", "mer_a", 10'000);
+  core::Payment rapyd = NewPayment("payment_r", "mer_a", 10'000);
+  rapyd.dialect = "rapyd";
+  // Oldest to newest: r0 n0 n1 r1 n2 n3 r2 … r4 n8 n9: two native refunds after each Rapyd one.
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    bool ok = tx.InsertPayment(native).ok() && tx.InsertPayment(rapyd).ok();
+    for (int i = 0; i < 5; ++i) {
+      core::Refund r = NewRefund("re_r" + std::to_string(i), rapyd, 1);
+      r.dialect = "rapyd";
+      ok = ok && tx.InsertRefund(r).ok();
+      for (int j = 0; j < 2; ++j) {
+        ok = ok && tx.InsertRefund(NewRefund("re_n" + std::to_string(2 * i + j), native, 1)).ok();
+      }
+    }
+    return ok;
+  }));
+  auto ids = [](const RefundPage& page) {
+    std::vector<std::string> out;
+    for (const core::Refund& r : page.refunds) out.push_back(r.id);
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  auto first = store_->ListRefunds({"mer_a", "", "", "", 2, "rapyd"}).value();
+  EXPECT_EQ(ids(first), (Ids{"re_r4", "re_r3"}));
+  EXPECT_TRUE(first.has_more);
+  auto second = store_->ListRefunds({"mer_a", "", "re_r3", "", 2, "rapyd"}).value();
+  EXPECT_EQ(ids(second), (Ids{"re_r2", "re_r1"}));
+  EXPECT_TRUE(second.has_more);
+  auto last = store_->ListRefunds({"mer_a", "", "re_r1", "", 2, "rapyd"}).value();
+  EXPECT_EQ(ids(last), (Ids{"re_r0"}));
+  EXPECT_FALSE(last.has_more);
+  auto exact = store_->ListRefunds({"mer_a", "", "", "", 5, "rapyd"}).value();
+  EXPECT_EQ(exact.refunds.size(), 5u);
+  EXPECT_FALSE(exact.has_more);  // native rows after the fifth Rapyd one are not "more"
+  auto backwards = store_->ListRefunds({"mer_a", "", "", "re_r1", 2, "rapyd"}).value();
+  EXPECT_EQ(ids(backwards), (Ids{"re_r3", "re_r2"}));
+  EXPECT_TRUE(backwards.has_more);
+  auto natives = store_->ListRefunds({"mer_a", "", "", "", 3, "native"}).value();
+  EXPECT_EQ(ids(natives), (Ids{"re_n9", "re_n8", "re_n7"}));
+  EXPECT_EQ(store_->ListRefunds({"mer_a", "", "", "", 100, ""}).value().refunds.size(), 15u);
+  // Another dialect's refund is no cursor: an unknown cursor gives an empty page.
+  EXPECT_TRUE(store_->ListRefunds({"mer_a", "", "re_n5", "", 10, "rapyd"}).value().refunds.empty());
+  EXPECT_TRUE(store_->ListRefunds({"mer_a", "", "", "re_n5", 10, "rapyd"}).value().refunds.empty());
+  EXPECT_TRUE(store_->ListRefunds({"mer_b", "", "", "", 10, "rapyd"}).value().refunds.empty());
+}
+
 TEST_P(StoreContract, IdempotencyRecordsAreKeptPerMerchantAndPurgedByAge) {
   ASSERT_TRUE(Write([](WriteTx& tx) {
     return tx.PutIdempotency({"mer_a", "k1", "fp", 400, "application/json", "{\"e\":1}", 100}).ok() &&

@@ -29,6 +29,15 @@ Error InvalidBody(std::string_view details) {
 
 Error NotFound() { return {404, 208, "RESOURCE_NOT_FOUND", "Resource not found"}; }
 
+Error Unrouted(const http::Unrouted& unrouted) {
+  const std::string method(unrouted.method);
+  if (unrouted.status == 405) {
+    return {405, 200, "METHOD_NOT_ALLOWED", "Request method " + method + " not supported"};
+  }
+  return {404, 208, "RESOURCE_NOT_FOUND",
+          "Resource not found: " + method + " " + std::string(unrouted.path)};
+}
+
 Error InvalidAmount(std::string_view details) {
   std::string description = "Amount to refund not valid";
   if (!details.empty()) description += ": " + std::string(details);

@@ -9,6 +9,7 @@
 
 #include "core/refusal.h"
 #include "http/message.h"
+#include "http/router.h"
 
 namespace refundd::dialects::d24 {
 
@@ -27,6 +28,9 @@ Error InvalidSignature();                            // 102, 400
 Error DateOutOfRange();                              // 103, 400: X-Date too far from our clock
 Error InvalidBody(std::string_view details);         // 202, 400
 Error NotFound();                                    // 208, 404
+// The router's answer under /v3: 208 RESOURCE_NOT_FOUND with the method and path (404), or
+// 200 METHOD_NOT_ALLOWED, "Request method {0} not supported" (405), as D24 words it.
+Error Unrouted(const http::Unrouted& unrouted);
 Error InvalidAmount(std::string_view details);       // 802, 400
 Error MissingBankAccount();                          // 804, 400
 Error DepositNotCompleted();                         // 801, 400

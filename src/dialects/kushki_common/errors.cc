@@ -28,6 +28,10 @@ std::string_view CodeText(KCode code) {
       return "K042";
     case KCode::kK055:
       return "K055";
+    case KCode::kK404:
+      return "K404";
+    case KCode::kK405:
+      return "K405";
   }
   return "K002";
 }
@@ -57,6 +61,10 @@ std::string_view CanonicalMessage(KCode code) {
       return "El código de moneda es diferente al de la transacción inicial";
     case KCode::kK055:
       return "Tipo de moneda no permitido";
+    case KCode::kK404:
+      return "RECURSO NO ENCONTRADO";
+    case KCode::kK405:
+      return "MÉTODO NO PERMITIDO";
   }
   return "HA OCURRIDO UN ERROR INESPERADO";
 }
@@ -84,6 +92,10 @@ KKind DefaultKind(KCode code) {
     case KCode::kK023:
     case KCode::kK042:
       return KKind::kPrecondition;
+    case KCode::kK404:
+      return KKind::kNoRoute;
+    case KCode::kK405:
+      return KKind::kNoMethod;
   }
   return KKind::kBadRequest;
 }
@@ -134,6 +146,14 @@ std::string ErrorJson(const KError& error) {
       .Str("code", CodeText(error.code))
       .Str("message", MessageOf(error))
       .str();
+}
+
+KError UnroutedError(const http::Unrouted& unrouted) {
+  std::string reason = std::string(unrouted.method) + " " + std::string(unrouted.path);
+  if (unrouted.status == 405) {
+    return Error(KCode::kK405, reason + " (permitidos: " + std::string(unrouted.allow) + ")");
+  }
+  return Error(KCode::kK404, reason);
 }
 
 }  // namespace refundd::dialects::kushki

@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "core/refusal.h"
+#include "http/router.h"
 
 namespace refundd::dialects::kushki {
 
@@ -26,6 +27,10 @@ enum class KCode {
   kK023,  // amount above what the sale (or that bucket of it) still has
   kK042,  // currency differs from the original transaction's
   kK055,  // currency not allowed
+  // refundd's own, where Kushki documents no code (docs/dialects/kushki.md): a path no Kushki
+  // route has, and a Kushki path asked with another method.
+  kK404,
+  kK405,
 };
 
 // What kind of failure a code is, so each dialect can choose its HTTP status.
@@ -35,6 +40,8 @@ enum class KKind {
   kPrecondition,  // well-formed, but the transaction's state or a business rule refuses it
   kConflict,      // idempotency: same key still running
   kUnexpected,    // refundd failed (store); nothing was written; retry with the same key
+  kNoRoute,       // no such endpoint (404)
+  kNoMethod,      // the endpoint exists, not with this method (405)
 };
 
 struct KError {
@@ -63,5 +70,8 @@ KError ErrorFor(core::Refusal refusal);
 
 // {"code":"K0xx","message":"..."}
 std::string ErrorJson(const KError& error);
+
+// The router's 404/405 for a Kushki path: K404 or K405, with the method and path as the reason.
+KError UnroutedError(const http::Unrouted& unrouted);
 
 }  // namespace refundd::dialects::kushki

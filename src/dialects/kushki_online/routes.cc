@@ -297,6 +297,18 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
                            kushki::Claims(e.auth.header), e.fallback,
                            kushki::Handle(engine, TheStyle(), e.auth, e.handler)});
   }
+  // Unroutable requests: /card and /v1/refund are Kushki's alone; elsewhere under /v1 (shared
+  // with the native API and Rapyd) a request is Kushki's when it carries a Kushki merchant id.
+  auto render = [](const http::Unrouted& u) {
+    return kushki::Respond(TheStyle(), kushki::UnroutedError(u));
+  };
+  auto kushki_headers = [](const http::Request& r) {
+    return r.HasHeader(kPrivate.header) || r.HasHeader(kPublic.header);
+  };
+  const std::string dialect(kDialect);
+  router.AddErrorSpace({"/card", dialect, nullptr, render});
+  router.AddErrorSpace({"/v1/refund", dialect, nullptr, render});
+  router.AddErrorSpace({"/v1", dialect, kushki_headers, render});
 }
 
 }  // namespace refundd::dialects::kushki_online

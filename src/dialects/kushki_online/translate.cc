@@ -31,6 +31,10 @@ int StatusOf(kushki::KKind kind) {
       return 409;
     case kushki::KKind::kUnexpected:
       return 500;
+    case kushki::KKind::kNoRoute:
+      return 404;
+    case kushki::KKind::kNoMethod:
+      return 405;
   }
   return 500;
 }

@@ -279,11 +279,11 @@ void GetRefund(Call& call) {
 void ListRefunds(Call& call) {
   auto in = ParseListRefunds(call.params);
   if (!in.ok()) return call.Fail(in.error());
-  store::RefundListQuery q{call.merchant_id, in.value().payment_id, in.value().starting_after,
-                           in.value().ending_before, in.value().limit};
+  store::RefundListQuery q{call.merchant_id,          in.value().payment_id,
+                           in.value().starting_after, in.value().ending_before,
+                           in.value().limit,          std::string(kDialect)};
   auto page = call.engine.store().ListRefunds(q);
   if (!page.ok()) return call.reply(Unavailable());
-  std::erase_if(page.value().refunds, [](const core::Refund& r) { return r.dialect != kDialect; });
   call.reply(Ok(RefundListJson(page.value())));
 }
 
@@ -364,6 +364,9 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
                            /*fallback=*/true, Handle(engine, e.handler)});
   }
   RegisterWebhookRoutes(router, engine);
+  // Register after the dialects that claim parts of /v1 by their headers: native answers the
+  // rest, in Stripe's shape, listing only native methods in a 405's Allow.
+  router.AddErrorSpace({"/v1", std::string(kDialect), nullptr, http::StripeUnrouted});
 }
 
 }  // namespace refundd::dialects::native

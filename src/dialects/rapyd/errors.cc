@@ -103,6 +103,20 @@ Error Unavailable() {
           "with the same idempotency key."};
 }
 
+Error Unrouted(const http::Unrouted& unrouted) {
+  const std::string request = std::string(unrouted.method) + " " + std::string(unrouted.path);
+  if (unrouted.status == 405) {
+    return {405, "UNAUTHORIZED_API_CALL",
+            "The request used a method that the endpoint does not support: " + request +
+                ". The request was rejected. Corrective action: Use one of the supported "
+                "methods: " +
+                std::string(unrouted.allow) + "."};
+  }
+  return {404, "UNAUTHORIZED_API_CALL",
+          "The request used an endpoint that does not exist: " + request +
+              ". The request was rejected. Corrective action: Check the spelling of the path."};
+}
+
 Error ErrorFor(core::Refusal refusal) {
   switch (refusal) {
     case core::Refusal::kPaymentNotCaptured:

@@ -9,6 +9,7 @@
 
 #include "core/refusal.h"
 #include "http/message.h"
+#include "http/router.h"
 
 namespace refundd::dialects::rapyd {
 
@@ -34,6 +35,11 @@ Error Refund(std::string_view code, std::string_view message);     // 400 with a
 Error IdempotencyKeyInUse();                                       // 409 (refundd's)
 Error IdempotencyKeyReused();                                      // 400 (refundd's)
 Error Unavailable();                                               // 503 (refundd's)
+// The router's answer for a Rapyd request it cannot route: UNAUTHORIZED_API_CALL, the code Rapyd
+// gives for an endpoint that does not exist or a method the path does not support (Rapyd's
+// "Troubleshooting Authentication and Authorization Errors"), with HTTP 404 or 405 instead of
+// Rapyd's 401 and a message that names the method and path.
+Error Unrouted(const http::Unrouted& unrouted);
 
 Error ErrorFor(core::Refusal refusal);
 

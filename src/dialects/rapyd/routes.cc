@@ -151,7 +151,7 @@ void CreatePayment(Call& call) {
 // The refunds a payment shows: the newest three and how many there are in all.
 store::StoreResult<RefundSummary> Summarize(store::Store& store, const core::Payment& p) {
   RefundSummary summary;
-  store::RefundListQuery q{p.merchant_id, p.id, "", "", 100};
+  store::RefundListQuery q{p.merchant_id, p.id, "", "", 100, std::string(kDialect)};
   for (;;) {
     auto page = store.ListRefunds(q);
     if (!page.ok()) return Err(page.error());
@@ -271,11 +271,11 @@ void GetRefund(Call& call) {
 void ListRefunds(Call& call) {
   auto in = ParseListRefunds(call.body);
   if (!in.ok()) return call.Fail(in.error());
-  store::RefundListQuery q{call.merchant_id, in.value().payment_id, in.value().starting_after,
-                           in.value().ending_before, in.value().limit};
+  store::RefundListQuery q{call.merchant_id,          in.value().payment_id,
+                           in.value().starting_after, in.value().ending_before,
+                           in.value().limit,          std::string(kDialect)};
   auto page = call.engine.store().ListRefunds(q);
   if (!page.ok()) return call.Fail(Unavailable());
-  std::erase_if(page.value().refunds, [](const core::Refund& r) { return r.dialect != kDialect; });
   call.reply(Ok(RefundListJson(page.value().refunds)));
 }
 
@@ -353,6 +353,13 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), ClaimsRequest,
                            /*fallback=*/false, Handle(engine, e.handler)});
   }
+  // Unroutable requests: /v1/payments is Rapyd's alone (its routes answer anyone there, as
+  // above); elsewhere under /v1, shared with the native API, a request with Rapyd's access_key
+  // header is Rapyd's.
+  auto render = [](const http::Unrouted& u) { return ErrorResponse(Unrouted(u)); };
+  const std::string dialect(kDialect);
+  router.AddErrorSpace({"/v1/payments", dialect, nullptr, render});
+  router.AddErrorSpace({"/v1", dialect, ClaimsRequest, render});
 }
 
 }  // namespace refundd::dialects::rapyd

@@ -26,6 +26,15 @@ Error NotFound(std::string_view code, std::string_view what, std::string_view id
   return {404, std::string(code), "No " + std::string(what) + " '" + std::string(id) + "'."};
 }
 
+Error Unrouted(const http::Unrouted& unrouted) {
+  const std::string request = std::string(unrouted.method) + " " + std::string(unrouted.path);
+  if (unrouted.status == 405) {
+    return {405, "METHOD_NOT_ALLOWED",
+            "Method not allowed: " + request + " (allowed: " + std::string(unrouted.allow) + ")."};
+  }
+  return {404, "NOT_FOUND", "No such endpoint: " + request + "."};
+}
+
 Error InvalidOtp() { return {400, "INVALID_OTP", "The one-time password is not valid."}; }
 
 Error VerificationExpired() {

@@ -9,6 +9,7 @@
 
 #include "core/refusal.h"
 #include "http/message.h"
+#include "http/router.h"
 
 namespace refundd::dialects::utgl {
 
@@ -30,6 +31,9 @@ Error BindingAlreadyConfirmed();  // 409 BINDING_ALREADY_CONFIRMED
 Error IdempotencyKeyInUse();      // 409 IDEMPOTENCY_KEY_IN_USE
 Error IdempotencyKeyReused();     // 422 IDEMPOTENCY_KEY_REUSED
 Error Unavailable();              // 503 SERVICE_UNAVAILABLE
+// The router's answer under /partner-connect: 404 NOT_FOUND (no such endpoint) or
+// 405 METHOD_NOT_ALLOWED (the endpoint takes other methods; every Partner Connect call is a POST).
+Error Unrouted(const http::Unrouted& unrouted);
 
 Error ErrorFor(core::Refusal refusal);
 

@@ -157,24 +157,27 @@ StoreResult<RefundPage> QueryRefundPage(Conn& conn, const RefundListQuery& q) {
   int64_t after_seq = INT64_MAX, before_seq = 0;
   for (const auto* cursor : {&q.starting_after, &q.ending_before}) {
     if (cursor->empty()) continue;
-    auto rows = conn.Exec("SELECT seq FROM refunds WHERE merchant_id = $1 AND id = $2",
-                          Params().Add(q.merchant_id).Add(*cursor));
+    auto rows = conn.Exec(
+        "SELECT seq FROM refunds WHERE merchant_id = $1 AND id = $2 AND ($3 = '' OR dialect = $3)",
+        Params().Add(q.merchant_id).Add(*cursor).Add(q.dialect));
     if (!rows.ok()) return Err(rows.error());
     if (rows.value().size() == 0) return RefundPage{};
     (cursor == &q.starting_after ? after_seq : before_seq) = rows.value().Int(0, 0);
   }
   const bool backwards = !q.ending_before.empty() && q.starting_after.empty();
+  // The dialect is filtered here, not by the caller, so that LIMIT counts only matching rows.
   static const std::string sql[] = {
       Sql("SELECT ", kRefundColumns,
           " FROM refunds WHERE merchant_id = $1 AND ($2 = '' OR payment_id = $2) AND seq < $3 "
-          "AND seq > $4 ORDER BY seq DESC LIMIT $5"),
+          "AND seq > $4 AND ($6 = '' OR dialect = $6) ORDER BY seq DESC LIMIT $5"),
       Sql("SELECT ", kRefundColumns,
           " FROM refunds WHERE merchant_id = $1 AND ($2 = '' OR payment_id = $2) AND seq < $3 "
-          "AND seq > $4 ORDER BY seq ASC LIMIT $5"),
+          "AND seq > $4 AND ($6 = '' OR dialect = $6) ORDER BY seq ASC LIMIT $5"),
   };
   auto rows = conn.Exec(sql[backwards ? 1 : 0].c_str(),
                         Params().Add(q.merchant_id).Add(q.payment_id).Add(after_seq)
-                            .Add(before_seq).Add(static_cast<int64_t>(q.limit) + 1));
+                            .Add(before_seq).Add(static_cast<int64_t>(q.limit) + 1)
+                            .Add(q.dialect));
   if (!rows.ok()) return Err(rows.error());
   RefundPage page;
   for (int i = 0; i < rows.value().size(); ++i) page.refunds.push_back(RefundAt(rows.value(), i));

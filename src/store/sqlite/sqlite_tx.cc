@@ -106,25 +106,27 @@ StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& q) {
   int64_t after_seq = INT64_MAX, before_seq = 0;
   for (const auto* cursor : {&q.starting_after, &q.ending_before}) {
     if (cursor->empty()) continue;
-    Stmt c = db.Prepare("SELECT seq FROM refunds WHERE id = ?1 AND merchant_id = ?2");
-    c.Bind(1, *cursor).Bind(2, q.merchant_id);
+    Stmt c = db.Prepare(
+        "SELECT seq FROM refunds WHERE id = ?1 AND merchant_id = ?2 AND (?3 = '' OR dialect = ?3)");
+    c.Bind(1, *cursor).Bind(2, q.merchant_id).Bind(3, q.dialect);
     auto row = c.Step();
     if (!row.ok()) return Err(row.error());
     if (!row.value()) return RefundPage{};
     (cursor == &q.starting_after ? after_seq : before_seq) = c.Int(0);
   }
   const bool backwards = !q.ending_before.empty() && q.starting_after.empty();
+  // The dialect is filtered here, not by the caller, so that LIMIT counts only matching rows.
   const char* sql =
       backwards
           ? "SELECT " REFUND_COLUMNS
             " FROM refunds WHERE merchant_id = ?1 AND (?2 = '' OR payment_id = ?2) AND seq < ?3 "
-            "AND seq > ?4 ORDER BY seq ASC LIMIT ?5"
+            "AND seq > ?4 AND (?6 = '' OR dialect = ?6) ORDER BY seq ASC LIMIT ?5"
           : "SELECT " REFUND_COLUMNS
             " FROM refunds WHERE merchant_id = ?1 AND (?2 = '' OR payment_id = ?2) AND seq < ?3 "
-            "AND seq > ?4 ORDER BY seq DESC LIMIT ?5";
+            "AND seq > ?4 AND (?6 = '' OR dialect = ?6) ORDER BY seq DESC LIMIT ?5";
   Stmt s = db.Prepare(sql);
   s.Bind(1, q.merchant_id).Bind(2, q.payment_id).Bind(3, after_seq).Bind(4, before_seq);
-  s.Bind(5, static_cast<int64_t>(q.limit) + 1);
+  s.Bind(5, static_cast<int64_t>(q.limit) + 1).Bind(6, q.dialect);
   RefundPage page;
   for (;;) {
     auto row = s.Step();
