@@ -1,12 +1,12 @@
 // The outbound client: URL parsing, private targets refused before connecting, any HTTP answer
 // reported as it is (a 302 is not followed), and one deadline for the whole exchange. The
 // receivers are small TCP servers on loopback.
+#include "webhooks/client.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
 #include <thread>
-
-#include "webhooks/client.h"
 
 namespace refundd::webhooks {
 namespace {
@@ -37,9 +37,9 @@ TEST(ParseUrl, TakesHttpAndHttpsWithHostPortAndTarget) {
     EXPECT_EQ(u.value().port, r.port) << r.url;
     EXPECT_EQ(u.value().target, r.target) << r.url;
   }
-  for (const char* bad : {"ftp://x", "example.com", "http://", "http://user:pw@example.com/",
-                          "http://exa mple.com/", "http://x:0/", "http://x:65536/",
-                          "http://x:8a/", "http://[::1/", "http://ex$ample.com/"}) {
+  for (const char* bad :
+       {"ftp://x", "example.com", "http://", "http://user:pw@example.com/", "http://exa mple.com/",
+        "http://x:0/", "http://x:65536/", "http://x:8a/", "http://[::1/", "http://ex$ample.com/"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
 }
@@ -48,7 +48,8 @@ TEST(ParseUrl, TakesHttpAndHttpsWithHostPortAndTarget) {
 // connection open until the client gives up).
 class OneShotServer {
  public:
-  explicit OneShotServer(std::string reply) : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit OneShotServer(std::string reply)
+      : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
     thread_ = std::thread([this, reply = std::move(reply)] {
       tcp::socket socket(ioc_);
       boost::system::error_code ec;
