@@ -111,6 +111,24 @@ TEST(BeastClient, ReportsTheAnswerAndSendsTheBodyAndHeaders) {
   EXPECT_NE(server.received().find("Content-Type: application/json"), std::string::npos);
 }
 
+TEST(BeastClient, DropsHeadersThatCouldSmuggleOrOverride) {
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  BeastClient client(ClientOptions{true, ""});
+  OutboundRequest request = Request(server.url());
+  request.headers = {{"X-Ok", "yes"},
+                     {"X-Bad", "a\r\nX-Injected: 1"},
+                     {"Bad Name", "x"},
+                     {"Host", "evil.example"},
+                     {"content-length", "0"}};
+  EXPECT_EQ(client.Post(request).status, 200);
+  const std::string& got = server.received();
+  EXPECT_NE(got.find("X-Ok: yes"), std::string::npos);
+  EXPECT_EQ(got.find("X-Injected"), std::string::npos);
+  EXPECT_EQ(got.find("Bad Name"), std::string::npos);
+  EXPECT_EQ(got.find("evil.example"), std::string::npos);
+  EXPECT_NE(got.find("Content-Length: 7"), std::string::npos);
+}
+
 TEST(BeastClient, DoesNotFollowRedirects) {
   OneShotServer server(
       "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n");
