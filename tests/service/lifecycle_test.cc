@@ -118,8 +118,13 @@ class LifecycleTest : public ::testing::Test {
   core::Refund RefundNow(const std::string& id) { return *store_->ReadRefund("mer_a", id).value(); }
   std::vector<std::string> Events(const std::string& refund_id) {
     store::EventListQuery q{"mer_a", "native", "", refund_id, "", "", 100};
+    // The page is held here: iterating `ListEvents(q).value().events` directly would read the
+    // vector of a Result that is already destroyed (the range-for keeps only the reference).
+    auto page = store_->ListEvents(q);
+    EXPECT_TRUE(page.ok());
+    if (!page.ok()) return {};
     std::vector<std::string> out;
-    for (const auto& e : store_->ListEvents(q).value().events) {
+    for (const auto& e : page.value().events) {
       out.insert(out.begin(), e.type + ":" + e.body);  // oldest first
     }
     return out;
