@@ -186,10 +186,14 @@ int EventsShow(store::Store& store, const LifecycleCliArgs& a) {
                                           {"attempts", std::move(log)}});
   }
   const store::OutboxEvent& e = *event.value();
-  json::object out{{"id", e.id},           {"dialect", e.dialect},
-                   {"type", e.type},       {"object", e.object_id},
-                   {"sequence", e.sequence}, {"created_ms", e.created_ms},
-                   {"body", e.body},       {"deliveries", std::move(out_deliveries)}};
+  json::object out{{"id", e.id},
+                   {"dialect", e.dialect},
+                   {"type", e.type},
+                   {"object", e.object_id},
+                   {"sequence", e.sequence},
+                   {"created_ms", e.created_ms},
+                   {"body", e.body},
+                   {"deliveries", std::move(out_deliveries)}};
   std::cout << json::serialize(out) << std::endl;
   return 0;
 }

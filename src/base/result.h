@@ -34,7 +34,9 @@ class [[nodiscard]] Result {
     CHECK(ok());
     return std::get<0>(v_);
   }
-  T&& value() && {
+  // By value, not T&&: in `for (auto& x : Load().value().items)` a reference into the temporary
+  // Result would dangle once the full-expression ends; a returned value is kept alive instead.
+  T value() && {
     CHECK(ok());
     return std::get<0>(std::move(v_));
   }

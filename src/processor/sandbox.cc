@@ -53,9 +53,9 @@ struct TestCard {
 constexpr std::string_view kTestBin = "400000";
 constexpr TestCard kTestCards[] = {
     {"5100", Scenario::kInstant},      {"5126", Scenario::kLateFailure},
-    {"5134", Scenario::kDecline},
-    {"5142", Scenario::kAsyncSuccess}, {"5159", Scenario::kAsyncFailure},
-    {"5167", Scenario::kStuck},        {"5175", Scenario::kTimeout},
+    {"5134", Scenario::kDecline},      {"5142", Scenario::kAsyncSuccess},
+    {"5159", Scenario::kAsyncFailure}, {"5167", Scenario::kStuck},
+    {"5175", Scenario::kTimeout},
 };
 
 // Test words: the word after "refund" in the instrument, split into lower-case words at '_', '-',
@@ -157,9 +157,13 @@ std::optional<Answer> SandboxProcessor::Instant(const Order& order, int64_t now_
   return Decide(order, now_ms);
 }
 
-Answer SandboxProcessor::Submit(const Order& order, int64_t now_ms) { return Decide(order, now_ms); }
+Answer SandboxProcessor::Submit(const Order& order, int64_t now_ms) {
+  return Decide(order, now_ms);
+}
 
-Answer SandboxProcessor::Lookup(const Order& order, int64_t now_ms) { return Decide(order, now_ms); }
+Answer SandboxProcessor::Lookup(const Order& order, int64_t now_ms) {
+  return Decide(order, now_ms);
+}
 
 Answer SandboxProcessor::Decide(const Order& order, int64_t now_ms) const {
   return Evaluate(ScenarioFor(order), order.created_ms, now_ms, options_);

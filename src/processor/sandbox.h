@@ -13,13 +13,13 @@
 namespace refundd::processor {
 
 enum class Scenario {
-  kInstant,        // succeeds at once
-  kDecline,        // refused at once (synchronous decline): "declined"
-  kAsyncSuccess,   // pending, succeeds after the settle delay (cash, bank transfers, wallets)
-  kAsyncFailure,   // pending, fails after the settle delay: "lost_or_stolen_card"
-  kLateFailure,    // succeeds at once, fails after the settle delay: "expired_or_canceled_card"
-  kStuck,          // pending until completed or canceled by hand
-  kTimeout,        // no answer until the settle delay has passed, then it had succeeded
+  kInstant,       // succeeds at once
+  kDecline,       // refused at once (synchronous decline): "declined"
+  kAsyncSuccess,  // pending, succeeds after the settle delay (cash, bank transfers, wallets)
+  kAsyncFailure,  // pending, fails after the settle delay: "lost_or_stolen_card"
+  kLateFailure,   // succeeds at once, fails after the settle delay: "expired_or_canceled_card"
+  kStuck,         // pending until completed or canceled by hand
+  kTimeout,       // no answer until the settle delay has passed, then it had succeeded
 };
 std::string_view ScenarioName(Scenario scenario);
 

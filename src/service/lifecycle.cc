@@ -88,7 +88,8 @@ std::optional<store::RefundAction> Lifecycle::ActionAfter(const processor::Answe
       return std::nullopt;
     case processor::State::kPending:
       if (refund.status != core::RefundStatus::kPending) return std::nullopt;
-      a.next_action_ms = answer.recheck_at_ms > 0 ? answer.recheck_at_ms : now_ms + options_.poll_ms;
+      a.next_action_ms =
+          answer.recheck_at_ms > 0 ? answer.recheck_at_ms : now_ms + options_.poll_ms;
       return a;
     case processor::State::kUnknown:
       // It may have reached the processor: look it up (a lookup that finds nothing sends it again
@@ -118,8 +119,9 @@ store::StoreResult<bool> Lifecycle::Publish(store::WriteTx& tx, const core::Refu
   if (drafts.empty()) return true;
   const std::vector<webhooks::RequestTarget> targets = format->RequestTargets(refund, payment);
   for (webhooks::EventDraft& draft : drafts) {
-    store::OutboxEvent event{draft.id,        refund.merchant_id,  refund.dialect, draft.type,
-                             draft.object_id, 0, std::move(draft.body), now_ms};
+    store::OutboxEvent event{
+        draft.id, refund.merchant_id,    refund.dialect, draft.type, draft.object_id,
+        0,        std::move(draft.body), now_ms};
     auto inserted = tx.InsertEvent(event);
     if (!inserted.ok()) return Err(inserted.error());
     auto deliver = [&](const std::string& endpoint_id, const std::string& url,

@@ -40,8 +40,7 @@ void LifecycleWorker::Nudge() {
 }
 
 int LifecycleWorker::RunOnce() {
-  auto claimed =
-      store_.ClaimDueRefundActions(clock_.NowMs(), options_.batch, options_.lease_ms);
+  auto claimed = store_.ClaimDueRefundActions(clock_.NowMs(), options_.batch, options_.lease_ms);
   if (!claimed.ok()) return 0;
   for (const auto& action : claimed.value()) Settle(action);
   return static_cast<int>(claimed.value().size());

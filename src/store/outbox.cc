@@ -21,8 +21,8 @@ std::string_view DeliveryStatusName(DeliveryStatus status) {
 }
 
 bool ParseDeliveryStatus(std::string_view name, DeliveryStatus& out) {
-  for (DeliveryStatus s : {DeliveryStatus::kPending, DeliveryStatus::kDelivered,
-                           DeliveryStatus::kDead}) {
+  for (DeliveryStatus s :
+       {DeliveryStatus::kPending, DeliveryStatus::kDelivered, DeliveryStatus::kDead}) {
     if (DeliveryStatusName(s) == name) {
       out = s;
       return true;
@@ -64,7 +64,8 @@ std::vector<WebhookSecret> DecodeSecrets(const std::string& text) {
   std::vector<WebhookSecret> out;
   for (const auto& v : ParseArray(text)) {
     const json::object& o = v.as_object();
-    out.push_back({std::string(o.at("secret").as_string()), o.at("expires_ms").to_number<int64_t>()});
+    out.push_back(
+        {std::string(o.at("secret").as_string()), o.at("expires_ms").to_number<int64_t>()});
   }
   return out;
 }
@@ -95,32 +96,30 @@ StoreError Unsupported() {
   { return Err(Unsupported()); }
 
 OutboxResult<bool> OutboxWriteTx::PutRefundAction(const RefundAction&) UNSUPPORTED;
-OutboxResult<bool> OutboxWriteTx::DeleteRefundAction(const std::string&, const std::string&)
-    UNSUPPORTED;
+OutboxResult<bool> OutboxWriteTx::DeleteRefundAction(const std::string&,
+                                                     const std::string&) UNSUPPORTED;
 OutboxResult<int64_t> OutboxWriteTx::InsertEvent(const OutboxEvent&) UNSUPPORTED;
 OutboxResult<bool> OutboxWriteTx::InsertDelivery(const Delivery&) UNSUPPORTED;
-OutboxResult<std::vector<WebhookEndpoint>> OutboxWriteTx::LoadWebhookEndpoints(const std::string&,
-                                                                               const std::string&)
-    UNSUPPORTED;
+OutboxResult<std::vector<WebhookEndpoint>> OutboxWriteTx::LoadWebhookEndpoints(
+    const std::string&, const std::string&) UNSUPPORTED;
 OutboxResult<std::optional<WebhookEndpoint>> OutboxWriteTx::LoadWebhookEndpoint(
     const std::string&, const std::string&) UNSUPPORTED;
 OutboxResult<bool> OutboxWriteTx::InsertWebhookEndpoint(const WebhookEndpoint&) UNSUPPORTED;
 OutboxResult<bool> OutboxWriteTx::UpdateWebhookEndpoint(const WebhookEndpoint&) UNSUPPORTED;
-OutboxResult<bool> OutboxWriteTx::DeleteWebhookEndpoint(const std::string&, const std::string&)
-    UNSUPPORTED;
+OutboxResult<bool> OutboxWriteTx::DeleteWebhookEndpoint(const std::string&,
+                                                        const std::string&) UNSUPPORTED;
 
 OutboxResult<std::optional<int64_t>> OutboxStore::NextRefundActionDueMs() UNSUPPORTED;
-OutboxResult<std::vector<RefundAction>> OutboxStore::ClaimDueRefundActions(int64_t, int, int64_t)
-    UNSUPPORTED;
-OutboxResult<std::optional<RefundAction>> OutboxStore::ReadRefundAction(const std::string&,
-                                                                        const std::string&)
-    UNSUPPORTED;
+OutboxResult<std::vector<RefundAction>> OutboxStore::ClaimDueRefundActions(int64_t, int,
+                                                                           int64_t) UNSUPPORTED;
+OutboxResult<std::optional<RefundAction>> OutboxStore::ReadRefundAction(
+    const std::string&, const std::string&) UNSUPPORTED;
 OutboxResult<std::optional<int64_t>> OutboxStore::NextDeliveryDueMs() UNSUPPORTED;
-OutboxResult<std::vector<Delivery>> OutboxStore::ClaimDueDeliveries(int64_t, int, int64_t)
-    UNSUPPORTED;
+OutboxResult<std::vector<Delivery>> OutboxStore::ClaimDueDeliveries(int64_t, int,
+                                                                    int64_t) UNSUPPORTED;
 OutboxResult<bool> OutboxStore::RecordDeliveryAttempt(const DeliveryOutcome&) UNSUPPORTED;
-OutboxResult<int> OutboxStore::RedeliverEvent(const std::string&, const std::string&, int64_t)
-    UNSUPPORTED;
+OutboxResult<int> OutboxStore::RedeliverEvent(const std::string&, const std::string&,
+                                              int64_t) UNSUPPORTED;
 OutboxResult<std::optional<OutboxEvent>> OutboxStore::ReadEvent(const std::string&,
                                                                 const std::string&) UNSUPPORTED;
 OutboxResult<EventPage> OutboxStore::ListEvents(const EventListQuery&) UNSUPPORTED;
@@ -128,12 +127,10 @@ OutboxResult<std::vector<Delivery>> OutboxStore::ListDeliveries(const std::strin
                                                                 const std::string&) UNSUPPORTED;
 OutboxResult<std::vector<DeliveryAttempt>> OutboxStore::ListDeliveryAttempts(const std::string&)
     UNSUPPORTED;
-OutboxResult<std::optional<WebhookEndpoint>> OutboxStore::ReadWebhookEndpoint(const std::string&,
-                                                                              const std::string&)
-    UNSUPPORTED;
-OutboxResult<std::vector<WebhookEndpoint>> OutboxStore::ListWebhookEndpoints(const std::string&,
-                                                                            const std::string&)
-    UNSUPPORTED;
+OutboxResult<std::optional<WebhookEndpoint>> OutboxStore::ReadWebhookEndpoint(
+    const std::string&, const std::string&) UNSUPPORTED;
+OutboxResult<std::vector<WebhookEndpoint>> OutboxStore::ListWebhookEndpoints(
+    const std::string&, const std::string&) UNSUPPORTED;
 OutboxResult<std::optional<core::Credential>> OutboxStore::FindMerchantCredential(
     const std::string&, const std::string&) UNSUPPORTED;
 

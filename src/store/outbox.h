@@ -144,7 +144,7 @@ class OutboxWriteTx {
   virtual OutboxResult<bool> PutRefundAction(const RefundAction& action);
   // false when there was none.
   virtual OutboxResult<bool> DeleteRefundAction(const std::string& merchant_id,
-                                               const std::string& refund_id);
+                                                const std::string& refund_id);
 
   // Inserts `event` with the next sequence of (merchant, object); returns that sequence.
   virtual OutboxResult<int64_t> InsertEvent(const OutboxEvent& event);
@@ -160,7 +160,7 @@ class OutboxWriteTx {
   virtual OutboxResult<bool> UpdateWebhookEndpoint(const WebhookEndpoint& endpoint);
   // false when it does not exist. Its pending deliveries stay; they die when they find it gone.
   virtual OutboxResult<bool> DeleteWebhookEndpoint(const std::string& merchant_id,
-                                                  const std::string& endpoint_id);
+                                                   const std::string& endpoint_id);
 };
 
 class OutboxStore {
@@ -171,29 +171,29 @@ class OutboxStore {
   virtual OutboxResult<std::optional<int64_t>> NextRefundActionDueMs();
   // Up to `limit` actions due at `now_ms` (earliest first), each moved to now_ms + lease_ms.
   virtual OutboxResult<std::vector<RefundAction>> ClaimDueRefundActions(int64_t now_ms, int limit,
-                                                                       int64_t lease_ms);
+                                                                        int64_t lease_ms);
   virtual OutboxResult<std::optional<RefundAction>> ReadRefundAction(const std::string& merchant_id,
-                                                                    const std::string& refund_id);
+                                                                     const std::string& refund_id);
 
   // The earliest next_attempt_ms of any pending delivery; nullopt when there is none. A read.
   virtual OutboxResult<std::optional<int64_t>> NextDeliveryDueMs();
   // Up to `limit` pending deliveries due at `now_ms`, each moved to now_ms + lease_ms.
   virtual OutboxResult<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int limit,
-                                                                int64_t lease_ms);
+                                                                 int64_t lease_ms);
   // Appends the attempt to the log and sets the delivery's state; false when it does not exist.
   virtual OutboxResult<bool> RecordDeliveryAttempt(const DeliveryOutcome& outcome);
   // Every delivery of the event goes back to pending, due at `now_ms`, its give-up window
   // starting again. Returns how many; 0 when the event has none (or is not the merchant's).
   virtual OutboxResult<int> RedeliverEvent(const std::string& merchant_id,
-                                          const std::string& event_id, int64_t now_ms);
+                                           const std::string& event_id, int64_t now_ms);
 
   virtual OutboxResult<std::optional<OutboxEvent>> ReadEvent(const std::string& merchant_id,
-                                                            const std::string& event_id);
+                                                             const std::string& event_id);
   // An unknown cursor yields an empty page.
   virtual OutboxResult<EventPage> ListEvents(const EventListQuery& query);
   // The event's deliveries, oldest first.
   virtual OutboxResult<std::vector<Delivery>> ListDeliveries(const std::string& merchant_id,
-                                                            const std::string& event_id);
+                                                             const std::string& event_id);
   virtual OutboxResult<std::vector<DeliveryAttempt>> ListDeliveryAttempts(
       const std::string& delivery_id);
 

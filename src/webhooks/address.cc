@@ -15,21 +15,21 @@ constexpr uint32_t Ip(int a, int b, int c, int d) {
   return (uint32_t(a) << 24) | (uint32_t(b) << 16) | (uint32_t(c) << 8) | uint32_t(d);
 }
 constexpr V4Range kNonPublicV4[] = {
-    {Ip(0, 0, 0, 0), 8},       // "this network"
-    {Ip(10, 0, 0, 0), 8},      // private
-    {Ip(100, 64, 0, 0), 10},   // carrier-grade NAT
-    {Ip(127, 0, 0, 0), 8},     // loopback
-    {Ip(169, 254, 0, 0), 16},  // link-local (cloud metadata lives here)
-    {Ip(172, 16, 0, 0), 12},   // private
-    {Ip(192, 0, 0, 0), 24},    // IETF protocol assignments
-    {Ip(192, 0, 2, 0), 24},    // documentation
-    {Ip(192, 88, 99, 0), 24},  // 6to4 relay anycast
-    {Ip(192, 168, 0, 0), 16},  // private
-    {Ip(198, 18, 0, 0), 15},   // benchmarking
-    {Ip(198, 51, 100, 0), 24}, // documentation
-    {Ip(203, 0, 113, 0), 24},  // documentation
-    {Ip(224, 0, 0, 0), 4},     // multicast
-    {Ip(240, 0, 0, 0), 4},     // reserved, broadcast
+    {Ip(0, 0, 0, 0), 8},        // "this network"
+    {Ip(10, 0, 0, 0), 8},       // private
+    {Ip(100, 64, 0, 0), 10},    // carrier-grade NAT
+    {Ip(127, 0, 0, 0), 8},      // loopback
+    {Ip(169, 254, 0, 0), 16},   // link-local (cloud metadata lives here)
+    {Ip(172, 16, 0, 0), 12},    // private
+    {Ip(192, 0, 0, 0), 24},     // IETF protocol assignments
+    {Ip(192, 0, 2, 0), 24},     // documentation
+    {Ip(192, 88, 99, 0), 24},   // 6to4 relay anycast
+    {Ip(192, 168, 0, 0), 16},   // private
+    {Ip(198, 18, 0, 0), 15},    // benchmarking
+    {Ip(198, 51, 100, 0), 24},  // documentation
+    {Ip(203, 0, 113, 0), 24},   // documentation
+    {Ip(224, 0, 0, 0), 4},      // multicast
+    {Ip(240, 0, 0, 0), 4},      // reserved, broadcast
 };
 
 bool PublicV4(uint32_t ip) {

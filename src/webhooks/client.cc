@@ -153,6 +153,27 @@ std::string HostHeader(const Url& url) {
   return host;
 }
 
+// Extra headers come partly from merchants' requests (Kushki's webhooks[].headers): only tokens
+// as names, no line breaks or NULs in values, and none of the headers the client sets itself.
+bool SafeHeader(std::string_view name, std::string_view value) {
+  if (name.empty() || name.size() > 256 || value.size() > 8192) return false;
+  for (char c : name) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  std::string lower(name);
+  for (char& c : lower) c = Lower(c);
+  for (std::string_view reserved : {"host", "content-length", "content-type", "transfer-encoding",
+                                    "connection", "user-agent", "te", "upgrade"}) {
+    if (lower == reserved) return false;
+  }
+  return true;
+}
+
 template <typename Stream>
 asio::awaitable<void> WriteAndRead(Stream& stream, const Url& url, const OutboundRequest& request,
                                    Exchange& x) {
@@ -161,7 +182,9 @@ asio::awaitable<void> WriteAndRead(Stream& stream, const Url& url, const Outboun
   r.set(bhttp::field::user_agent, "refundd-webhooks/1.0");
   r.set(bhttp::field::content_type, "application/json; charset=utf-8");
   r.set(bhttp::field::connection, "close");
-  for (const auto& [name, value] : request.headers) r.insert(name, value);
+  for (const auto& [name, value] : request.headers) {
+    if (SafeHeader(name, value)) r.insert(name, value);
+  }
   r.body() = request.body;
   r.prepare_payload();
   auto [wec, written] = co_await bhttp::async_write(stream, r, kNoThrow);

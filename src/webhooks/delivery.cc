@@ -79,9 +79,8 @@ void Deliverer::DispatchLoop() {
       auto due = store_.NextDeliveryDueMs();
       std::vector<store::Delivery> claimed;
       if (due.ok() && due.value() && *due.value() <= now) {
-        auto c = store_.ClaimDueDeliveries(
-            now, std::min(free, options_.claim_batch),
-            options_.timeout_ms + options_.lease_margin_ms);
+        auto c = store_.ClaimDueDeliveries(now, std::min(free, options_.claim_batch),
+                                           options_.timeout_ms + options_.lease_margin_ms);
         if (c.ok()) claimed = std::move(c).value();
       } else if (due.ok() && due.value()) {
         wait_ms = std::clamp<int64_t>(*due.value() - now, 1, options_.poll_ms);
@@ -178,8 +177,7 @@ void Deliverer::Attempt(const store::Delivery& d) {
   if (result.status >= 200 && result.status < 300) {
     o.status = store::DeliveryStatus::kDelivered;
   } else {
-    o.attempt.error =
-        result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
+    o.attempt.error = result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
     const std::vector<int64_t> fixed = format ? format->RetryDelaysMs() : std::vector<int64_t>{};
     NextAttempt next = AfterFailure(o.attempt.attempt, after, d.window_start_ms, fixed,
                                     options_.retry, RandomBits());

@@ -29,7 +29,7 @@ struct DeliveryOptions {
   int senders = 4;
   int64_t timeout_ms = 10'000;  // per attempt: resolve, connect, handshake, send, answer header
   RetryPolicy retry;
-  int64_t poll_ms = 200;          // how often the dispatcher looks for due deliveries when idle
+  int64_t poll_ms = 200;           // how often the dispatcher looks for due deliveries when idle
   int64_t lease_margin_ms = 2000;  // a claim is leased for timeout_ms + this
   int claim_batch = 32;
 };

@@ -36,8 +36,7 @@ bool VerifyTimestampedSignature(std::string_view header, std::string_view body,
   }
   const int64_t ts = std::stoll(t);
   if (ts < now_s - tolerance_s || ts > now_s + tolerance_s) return false;
-  const std::string expected =
-      crypto::HmacSha256Hex(secret, t + "." + std::string(body));
+  const std::string expected = crypto::HmacSha256Hex(secret, t + "." + std::string(body));
   for (std::string_view candidate : v1) {
     if (crypto::ConstantTimeEquals(candidate, expected)) return true;
   }

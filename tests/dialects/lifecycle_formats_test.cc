@@ -198,9 +198,9 @@ TEST(LifecycleFormats, WhatTheSandboxReads) {
     EXPECT_NE(o.instrument.find(da.payment_type), std::string::npos);
   }
 
-  for (auto [category, asynchronous] : {std::pair{"card", false}, std::pair{"ewallet", false},
-                                        std::pair{"cash", true},
-                                        std::pair{"bank_transfer", true}}) {
+  for (auto [category, asynchronous] :
+       {std::pair{"card", false}, std::pair{"ewallet", false}, std::pair{"cash", true},
+        std::pair{"bank_transfer", true}}) {
     core::Payment r = PaymentIn("rapyd");
     rapyd::PaymentAttrs ra;
     ra.category = category;
@@ -235,8 +235,8 @@ TEST(LifecycleSignatures, KushkiSignsBodyDotIdAndTheIdAlone) {
   const core::Credential online{"kushki_online", "lookup", "mer_1",
                                 "0123456789abcdef0123456789abcdef"};
   for (const char* dialect : {"kushki_online", "kushki_pos"}) {
-    auto h = Of(dialect).Sign("https://m.example/k", kBody, 1'700'000'000'123,
-                              {"mer_1", {}, online});
+    auto h =
+        Of(dialect).Sign("https://m.example/k", kBody, 1'700'000'000'123, {"mer_1", {}, online});
     EXPECT_EQ(HeaderOf(h, "X-Kushki-Key"), "mer_1");
     EXPECT_EQ(HeaderOf(h, "X-Kushki-Id"), "1700000000123");
     EXPECT_EQ(HeaderOf(h, "X-Kushki-Signature"),
@@ -245,8 +245,9 @@ TEST(LifecycleSignatures, KushkiSignsBodyDotIdAndTheIdAlone) {
               "f0ecf93b98de9ddb579af58beb7db7d50113dba84f2bfd676da68b530311e6ae");
   }
   // An endpoint's own secret takes the place of the merchant's webhook signature.
-  auto h = Of("kushki_online").Sign("u", kBody, 1'700'000'000'123,
-                                    {"mer_1", {"0123456789abcdef0123456789abcdef"}, std::nullopt});
+  auto h = Of("kushki_online")
+               .Sign("u", kBody, 1'700'000'000'123,
+                     {"mer_1", {"0123456789abcdef0123456789abcdef"}, std::nullopt});
   EXPECT_EQ(HeaderOf(h, "X-Kushki-SimpleSignature"),
             "f0ecf93b98de9ddb579af58beb7db7d50113dba84f2bfd676da68b530311e6ae");
 }
@@ -275,9 +276,8 @@ TEST(LifecycleSignatures, UtglUsesTheTimestampedSchemeAndD24SignsNothing) {
             "t=1700000000,v1=6ee9c217dc5dc0d344d53fdfa22a67f6ffd5b1bfea7849799cdb2ed7336d7535");
   EXPECT_TRUE(Of("d24").Sign("u", kBody, 0, {"mer_1", {"x"}, std::nullopt}).empty());
   const int64_t minute = 60'000;
-  EXPECT_EQ(Of("d24").RetryDelaysMs(),
-            (std::vector<int64_t>{5 * minute, 25 * minute, 125 * minute, 625 * minute,
-                                  3125 * minute}));
+  EXPECT_EQ(Of("d24").RetryDelaysMs(), (std::vector<int64_t>{5 * minute, 25 * minute, 125 * minute,
+                                                             625 * minute, 3125 * minute}));
 }
 
 TEST(LifecycleBodies, NativeEventsAreStripeEvents) {

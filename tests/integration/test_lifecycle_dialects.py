@@ -304,7 +304,7 @@ class Scenarios:
         if d.state(started.handle) is not None:
             poll(lambda: d.state(started.handle) == final, what="%s %s" % (scenario, final))
         # Nothing more comes: the last webhook is the last word.
-        time.sleep(SETTLE_MS / 1000.0)
+        time.sleep(SETTLE_MS / 2000.0)
         self.assertEqual(len(RECEIVER.events_for(started.handle, d.key)), len(types))
         return started
 

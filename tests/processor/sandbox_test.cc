@@ -1,8 +1,8 @@
 // The sandbox processor's documented outcomes as tables: which scenario each test card, test word
 // and default picks, and what the processor says over time for each scenario.
-#include <gtest/gtest.h>
-
 #include "processor/sandbox.h"
+
+#include <gtest/gtest.h>
 
 namespace refundd::processor {
 namespace {

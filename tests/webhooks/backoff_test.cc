@@ -1,9 +1,9 @@
 // The retry schedule as tables: refundd's exponential backoff with equal jitter (bounds, cap,
 // scaling), a dialect's fixed schedule (D24), and the give-up age that sends a delivery to the
 // dead letters, including a whole three-day schedule run at a small time scale.
-#include <gtest/gtest.h>
-
 #include "webhooks/backoff.h"
+
+#include <gtest/gtest.h>
 
 namespace refundd::webhooks {
 namespace {
@@ -18,14 +18,19 @@ TEST(Backoff, DoublesFromAMinuteWithEqualJitterUpToTheCap) {
     int64_t lowest, highest;
   };
   const Row rows[] = {
-      {1, 30'000, 60'000},           {2, 60'000, 120'000},          {3, 120'000, 240'000},
-      {4, 240'000, 480'000},         {9, 256 * 30'000, 512 * 30'000}, {10, 3 * kHour, 6 * kHour},
+      {1, 30'000, 60'000},
+      {2, 60'000, 120'000},
+      {3, 120'000, 240'000},
+      {4, 240'000, 480'000},
+      {9, 256 * 30'000, 512 * 30'000},
+      {10, 3 * kHour, 6 * kHour},
       {40, 3 * kHour, 6 * kHour},
   };
   for (const Row& r : rows) {
     EXPECT_EQ(BackoffDelayMs(r.retry, p, 0), r.lowest) << r.retry;
-    EXPECT_EQ(BackoffDelayMs(r.retry, p, UINT64_MAX - 1), r.lowest + (UINT64_MAX - 1) %
-              static_cast<uint64_t>(r.highest - r.lowest + 1)) << r.retry;
+    EXPECT_EQ(BackoffDelayMs(r.retry, p, UINT64_MAX - 1),
+              r.lowest + (UINT64_MAX - 1) % static_cast<uint64_t>(r.highest - r.lowest + 1))
+        << r.retry;
     for (uint64_t random : {uint64_t{1}, uint64_t{12345}, uint64_t{987654321987}}) {
       const int64_t d = BackoffDelayMs(r.retry, p, random);
       EXPECT_GE(d, r.lowest) << r.retry;

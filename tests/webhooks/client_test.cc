@@ -1,12 +1,15 @@
 // The outbound client: URL parsing, private targets refused before connecting, any HTTP answer
 // reported as it is (a 302 is not followed), and one deadline for the whole exchange. The
 // receivers are small TCP servers on loopback.
+#include "webhooks/client.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
-
-#include "webhooks/client.h"
 
 namespace refundd::webhooks {
 namespace {
@@ -37,9 +40,9 @@ TEST(ParseUrl, TakesHttpAndHttpsWithHostPortAndTarget) {
     EXPECT_EQ(u.value().port, r.port) << r.url;
     EXPECT_EQ(u.value().target, r.target) << r.url;
   }
-  for (const char* bad : {"ftp://x", "example.com", "http://", "http://user:pw@example.com/",
-                          "http://exa mple.com/", "http://x:0/", "http://x:65536/",
-                          "http://x:8a/", "http://[::1/", "http://ex$ample.com/"}) {
+  for (const char* bad :
+       {"ftp://x", "example.com", "http://", "http://user:pw@example.com/", "http://exa mple.com/",
+        "http://x:0/", "http://x:65536/", "http://x:8a/", "http://[::1/", "http://ex$ample.com/"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
 }
@@ -48,7 +51,8 @@ TEST(ParseUrl, TakesHttpAndHttpsWithHostPortAndTarget) {
 // connection open until the client gives up).
 class OneShotServer {
  public:
-  explicit OneShotServer(std::string reply) : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit OneShotServer(std::string reply)
+      : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
     thread_ = std::thread([this, reply = std::move(reply)] {
       tcp::socket socket(ioc_);
       boost::system::error_code ec;
@@ -110,6 +114,24 @@ TEST(BeastClient, ReportsTheAnswerAndSendsTheBodyAndHeaders) {
   EXPECT_NE(server.received().find("Content-Type: application/json"), std::string::npos);
 }
 
+TEST(BeastClient, DropsHeadersThatCouldSmuggleOrOverride) {
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  BeastClient client(ClientOptions{true, ""});
+  OutboundRequest request = Request(server.url());
+  request.headers = {{"X-Ok", "yes"},
+                     {"X-Bad", "a\r\nX-Injected: 1"},
+                     {"Bad Name", "x"},
+                     {"Host", "evil.example"},
+                     {"content-length", "0"}};
+  EXPECT_EQ(client.Post(request).status, 200);
+  const std::string& got = server.received();
+  EXPECT_NE(got.find("X-Ok: yes"), std::string::npos);
+  EXPECT_EQ(got.find("X-Injected"), std::string::npos);
+  EXPECT_EQ(got.find("Bad Name"), std::string::npos);
+  EXPECT_EQ(got.find("evil.example"), std::string::npos);
+  EXPECT_NE(got.find("Content-Length: 7"), std::string::npos);
+}
+
 TEST(BeastClient, DoesNotFollowRedirects) {
   OneShotServer server(
       "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n");
@@ -137,6 +159,94 @@ TEST(BeastClient, ReportsConnectionRefused) {
   OutboundResult r = client.Post(Request("http://127.0.0.1:" + std::to_string(port) + "/"));
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error.find("connect"), std::string::npos) << r.error;
+}
+
+// A self-signed certificate for localhost and 127.0.0.1, made by the openssl command line.
+class TempCert {
+ public:
+  TempCert() {
+    char pattern[] = "/tmp/refundd-webhook-tls-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) return;
+    dir_ = pattern;
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+        key() + " -out " + cert() + " >/dev/null 2>&1";
+    ok_ = std::system(command.c_str()) == 0;
+  }
+  ~TempCert() {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  bool ok() const { return ok_; }
+  std::string cert() const { return dir_ + "/cert.pem"; }
+  std::string key() const { return dir_ + "/key.pem"; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
+// Accepts one TLS connection and answers 200 to one request (or fails the handshake).
+class OneShotTlsServer {
+ public:
+  explicit OneShotTlsServer(const TempCert& cert)
+      : ssl_(asio::ssl::context::tls_server),
+        acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    ssl_.use_certificate_chain_file(cert.cert());
+    ssl_.use_private_key_file(cert.key(), asio::ssl::context::pem);
+    thread_ = std::thread([this] {
+      asio::ssl::stream<tcp::socket> stream(ioc_, ssl_);
+      boost::system::error_code ec;
+      acceptor_.accept(stream.lowest_layer(), ec);
+      if (ec) return;
+      stream.handshake(asio::ssl::stream_base::server, ec);
+      if (ec) return;
+      std::string data;
+      char buf[4096];
+      while (data.find("\r\n\r\n") == std::string::npos) {
+        std::size_t n = stream.read_some(asio::buffer(buf), ec);
+        if (ec) return;
+        data.append(buf, n);
+      }
+      asio::write(stream, asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+                  ec);
+      stream.shutdown(ec);
+    });
+  }
+  ~OneShotTlsServer() {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    thread_.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::io_context ioc_;
+  asio::ssl::context ssl_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+TEST(BeastClient, PostsOverHttpsToATrustedCertificate) {
+  TempCert cert;
+  if (!cert.ok()) GTEST_SKIP() << "openssl command line not available";
+  OneShotTlsServer server(cert);
+  BeastClient client(ClientOptions{true, cert.cert()});
+  OutboundResult r =
+      client.Post(Request("https://localhost:" + std::to_string(server.port()) + "/hook"));
+  EXPECT_EQ(r.status, 200) << r.error;
+}
+
+TEST(BeastClient, RefusesAnUntrustedCertificate) {
+  TempCert cert;
+  if (!cert.ok()) GTEST_SKIP() << "openssl command line not available";
+  OneShotTlsServer server(cert);
+  BeastClient client(ClientOptions{true, ""});  // the system's CAs do not know it
+  OutboundResult r =
+      client.Post(Request("https://localhost:" + std::to_string(server.port()) + "/hook"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error.find("TLS"), std::string::npos) << r.error;
 }
 
 }  // namespace

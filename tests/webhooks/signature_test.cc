@@ -1,8 +1,8 @@
 // Stripe's scheme as refundd signs it: vectors computed independently (Python's hmac), one v1
 // per secret during a rotation, and verification with its 300 s tolerance.
-#include <gtest/gtest.h>
-
 #include "webhooks/signature.h"
+
+#include <gtest/gtest.h>
 
 namespace refundd::webhooks {
 namespace {
@@ -22,14 +22,13 @@ TEST(TimestampedSignature, SignsOncePerSecretWhileOneIsRotated) {
 }
 
 TEST(TimestampedSignature, VerifiesAnyV1WithinTheTolerance) {
-  const std::string header =
-      TimestampedSignature(1700000000, kBody, {"whsec_new", "whsec_old"});
+  const std::string header = TimestampedSignature(1700000000, kBody, {"whsec_new", "whsec_old"});
   EXPECT_TRUE(VerifyTimestampedSignature(header, kBody, "whsec_new", 1700000000, 300));
   EXPECT_TRUE(VerifyTimestampedSignature(header, kBody, "whsec_old", 1700000300, 300));
   EXPECT_FALSE(VerifyTimestampedSignature(header, kBody, "whsec_other", 1700000000, 300));
   EXPECT_FALSE(VerifyTimestampedSignature(header, kBody, "whsec_new", 1700000301, 300));
-  EXPECT_FALSE(VerifyTimestampedSignature(header, std::string(kBody) + " ", "whsec_new",
-                                          1700000000, 300));
+  EXPECT_FALSE(
+      VerifyTimestampedSignature(header, std::string(kBody) + " ", "whsec_new", 1700000000, 300));
   EXPECT_FALSE(VerifyTimestampedSignature("v1=abc", kBody, "whsec_new", 1700000000, 300));
 }
 

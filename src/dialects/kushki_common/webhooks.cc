@@ -97,8 +97,8 @@ class KushkiFormat final : public webhooks::Format {
     if (c.from == core::RefundStatus::kSucceeded) {
       body.Str("failureReason", c.refund.failure_reason);  // it failed after it was approved
     }
-    return {{std::move(id), std::string(approved ? kApproved : kDeclined), c.refund.id,
-             body.str()}};
+    return {
+        {std::move(id), std::string(approved ? kApproved : kDeclined), c.refund.id, body.str()}};
   }
 
   // webhooks: [{urls: [...], events?: [...], headers?: [{label, value}]}] as the request sent it.
@@ -142,8 +142,8 @@ class KushkiFormat final : public webhooks::Format {
   store::Headers Sign(std::string_view, std::string_view body, int64_t now_ms,
                       const webhooks::SigningKeys& keys) const override {
     std::string key = !keys.secrets.empty() ? keys.secrets.front()
-                      : keys.credential    ? keys.credential->secret
-                                           : std::string();
+                      : keys.credential     ? keys.credential->secret
+                                            : std::string();
     if (key.empty()) return {};
     const std::string id = std::to_string(now_ms);
     std::string signed_body(body);

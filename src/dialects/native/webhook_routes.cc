@@ -49,8 +49,8 @@ Parsed<std::optional<std::string>> ParseEndpointUrl(const Params& p) {
   auto url = p.String("url", 2048);
   if (!url.ok()) return Err(url.error());
   if (url.value() && !webhooks::ParseUrl(*url.value()).ok()) {
-    return Err(Invalid("url", "Invalid URL: " + webhooks::ParseUrl(*url.value()).error(),
-                       "url_invalid"));
+    return Err(
+        Invalid("url", "Invalid URL: " + webhooks::ParseUrl(*url.value()).error(), "url_invalid"));
   }
   return url.value();
 }
@@ -147,8 +147,8 @@ template <typename Change>
 void ChangeEndpoint(Call& call, Change change) {
   auto existing = ReadEndpoint(call);
   if (!existing) return;
-  Write(call, [merchant = call.merchant_id, id = existing->id, change](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
+  Write(call, [merchant = call.merchant_id, id = existing->id, change](store::WriteTx& tx,
+                                                                       int64_t now, bool& keep) {
     auto e = tx.LoadWebhookEndpoint(merchant, id);
     if (!e.ok()) {
       keep = false;
@@ -216,25 +216,25 @@ void DeleteEndpoint(Call& call) {
   if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
   auto existing = ReadEndpoint(call);
   if (!existing) return;
-  Write(call, [merchant = call.merchant_id, id = existing->id](store::WriteTx& tx, int64_t,
-                                                               bool& keep) {
-    auto deleted = tx.DeleteWebhookEndpoint(merchant, id);
-    if (!deleted.ok()) {
-      keep = false;
-      return Unavailable();
-    }
-    if (!deleted.value()) return ErrorResponse(NotFound("webhook_endpoint", id, "id"));
-    JsonWriter w;
-    w.BeginObject().Key("id").String(id).Key("object").String("webhook_endpoint");
-    w.Key("deleted").Bool(true).EndObject();
-    return Ok(w.Take());
-  });
+  Write(call,
+        [merchant = call.merchant_id, id = existing->id](store::WriteTx& tx, int64_t, bool& keep) {
+          auto deleted = tx.DeleteWebhookEndpoint(merchant, id);
+          if (!deleted.ok()) {
+            keep = false;
+            return Unavailable();
+          }
+          if (!deleted.value()) return ErrorResponse(NotFound("webhook_endpoint", id, "id"));
+          JsonWriter w;
+          w.BeginObject().Key("id").String(id).Key("object").String("webhook_endpoint");
+          w.Key("deleted").Bool(true).EndObject();
+          return Ok(w.Take());
+        });
 }
 
 void ListEvents(Call& call) {
   Params p(call.params);
-  if (auto e = p.Unknown({"limit", "starting_after", "ending_before", "type", "created",
-                          "delivery_success"})) {
+  if (auto e = p.Unknown(
+          {"limit", "starting_after", "ending_before", "type", "created", "delivery_success"})) {
     return call.Fail(*e);
   }
   store::EventListQuery q;
@@ -248,9 +248,9 @@ void ListEvents(Call& call) {
     }
     q.limit = static_cast<int>(*limit.value());
   }
-  for (auto [name, target] : {std::pair{"starting_after", &q.starting_after},
-                              std::pair{"ending_before", &q.ending_before},
-                              std::pair{"type", &q.type}}) {
+  for (auto [name, target] :
+       {std::pair{"starting_after", &q.starting_after},
+        std::pair{"ending_before", &q.ending_before}, std::pair{"type", &q.type}}) {
     auto v = p.String(name, 255);
     if (!v.ok()) return call.Fail(v.error());
     *target = v.value().value_or("");
@@ -341,8 +341,7 @@ void RedeliverEvent(Call& call) {
   if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
   auto e = ReadEvent(call);
   if (!e) return;
-  auto n = call.engine.store().RedeliverEvent(call.merchant_id, e->id,
-                                              call.engine.clock().NowMs());
+  auto n = call.engine.store().RedeliverEvent(call.merchant_id, e->id, call.engine.clock().NowMs());
   if (!n.ok()) return call.reply(Unavailable());
   JsonWriter w;
   w.BeginObject().Key("object").String("event_redelivery").Key("event").String(e->id);
@@ -355,9 +354,9 @@ void SettleRefund(Call& call, core::RefundStatus to) {
   Params p(call.params);
   auto unknown = to == core::RefundStatus::kFailed ? p.Unknown({"failure_reason"}) : p.Unknown({});
   if (unknown) return call.Fail(*unknown);
-  auto reason = p.Enum("failure_reason", {"declined", "expired_or_canceled_card",
-                                          "insufficient_funds", "lost_or_stolen_card",
-                                          "merchant_request", "unknown"});
+  auto reason =
+      p.Enum("failure_reason", {"declined", "expired_or_canceled_card", "insufficient_funds",
+                                "lost_or_stolen_card", "merchant_request", "unknown"});
   if (!reason.ok()) return call.Fail(reason.error());
   std::string id(call.path.Get("id"));
   auto existing = call.engine.store().ReadRefund(call.merchant_id, id);

@@ -83,7 +83,8 @@ class NativeFormat final : public webhooks::Format {
   store::Headers Sign(std::string_view, std::string_view body, int64_t now_ms,
                       const webhooks::SigningKeys& keys) const override {
     if (keys.secrets.empty()) return {};
-    return {{"Stripe-Signature", webhooks::TimestampedSignature(now_ms / 1000, body, keys.secrets)}};
+    return {
+        {"Stripe-Signature", webhooks::TimestampedSignature(now_ms / 1000, body, keys.secrets)}};
   }
 
   std::string NewSecret() const override { return RandomId("whsec_", 32); }

@@ -60,8 +60,8 @@ class RapydFormat final : public webhooks::Format {
     const std::string salt = RandomId("", 12);
     const std::string timestamp = std::to_string(now_ms / 1000);
     // The request scheme with no method and the whole URL for the path is the webhook scheme.
-    const std::string signature = Signature(keys.credential->secret, "", url, salt, timestamp,
-                                            keys.credential->lookup, body);
+    const std::string signature =
+        Signature(keys.credential->secret, "", url, salt, timestamp, keys.credential->lookup, body);
     return {{"salt", salt}, {"timestamp", timestamp}, {"signature", signature}};
   }
 };

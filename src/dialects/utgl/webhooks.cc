@@ -62,7 +62,8 @@ class UtglFormat final : public webhooks::Format {
   store::Headers Sign(std::string_view, std::string_view body, int64_t now_ms,
                       const webhooks::SigningKeys& keys) const override {
     if (keys.secrets.empty()) return {};
-    return {{"X-Utgl-Signature", webhooks::TimestampedSignature(now_ms / 1000, body, keys.secrets)}};
+    return {
+        {"X-Utgl-Signature", webhooks::TimestampedSignature(now_ms / 1000, body, keys.secrets)}};
   }
 
   std::string NewSecret() const override { return RandomId("whsec_", 32); }

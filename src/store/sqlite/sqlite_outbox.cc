@@ -10,9 +10,7 @@ namespace refundd::store::sqlite {
 
 namespace {
 
-StoreError Unavailable(const char* what) {
-  return StoreError{StoreErrorKind::kUnavailable, what};
-}
+StoreError Unavailable(const char* what) { return StoreError{StoreErrorKind::kUnavailable, what}; }
 
 #define ACTION_COLUMNS "refund_id, merchant_id, phase, attempts, next_action_ms"
 RefundAction ReadActionRow(const Stmt& s) {
@@ -40,8 +38,8 @@ OutboxEvent ReadEventRow(const Stmt& s) {
                      s.Text(4), s.Int(5),  s.Text(6), s.Int(7)};
 }
 
-#define DELIVERY_COLUMNS                                                               \
-  "id, event_id, merchant_id, endpoint_id, url, headers, status, attempts, "          \
+#define DELIVERY_COLUMNS                                                     \
+  "id, event_id, merchant_id, endpoint_id, url, headers, status, attempts, " \
   "next_attempt_ms, window_start_ms, last_attempt_ms, last_http_status, last_error"
 Delivery ReadDeliveryRow(const Stmt& s) {
   Delivery d;
@@ -130,8 +128,8 @@ StoreResult<int64_t> SqliteWriteTx::InsertEvent(const OutboxEvent& e) {
   auto row = q.Step();
   if (!row.ok()) return Err(row.error());
   const int64_t sequence = q.Int(0);
-  Stmt s = db_.Prepare("INSERT INTO events (" EVENT_COLUMNS
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  Stmt s =
+      db_.Prepare("INSERT INTO events (" EVENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   s.Bind(1, e.id).Bind(2, e.merchant_id).Bind(3, e.dialect).Bind(4, e.type).Bind(5, e.object_id);
   s.Bind(6, sequence).Bind(7, e.body).Bind(8, e.created_ms);
   auto r = s.Exec();
@@ -217,13 +215,13 @@ auto SqliteStore::WithReadConnection(F f) -> decltype(f(std::declval<Db&>())) {
 
 StoreResult<std::optional<int64_t>> SqliteStore::NextRefundActionDueMs() {
   return WithReadConnection([](Db& db) -> StoreResult<std::optional<int64_t>> {
-    Stmt s = db.Prepare("SELECT next_action_ms FROM refund_actions ORDER BY next_action_ms LIMIT 1");
+    Stmt s =
+        db.Prepare("SELECT next_action_ms FROM refund_actions ORDER BY next_action_ms LIMIT 1");
     return One<int64_t>(s, [](const Stmt& st) { return st.Int(0); });
   });
 }
 
-StoreResult<std::vector<RefundAction>> SqliteStore::ClaimDueRefundActions(int64_t now_ms,
-                                                                          int limit,
+StoreResult<std::vector<RefundAction>> SqliteStore::ClaimDueRefundActions(int64_t now_ms, int limit,
                                                                           int64_t lease_ms) {
   auto out = std::make_shared<StoreResult<std::vector<RefundAction>>>(std::vector<RefundAction>{});
   bool committed = SubmitAndWait([&, out](WriteTx&) {
@@ -238,8 +236,8 @@ StoreResult<std::vector<RefundAction>> SqliteStore::ClaimDueRefundActions(int64_
     }
     for (RefundAction& a : due.value()) {
       a.next_action_ms = now_ms + lease_ms;
-      Stmt u = writer_db_->Prepare(
-          "UPDATE refund_actions SET next_action_ms = ?2 WHERE refund_id = ?1");
+      Stmt u =
+          writer_db_->Prepare("UPDATE refund_actions SET next_action_ms = ?2 WHERE refund_id = ?1");
       u.Bind(1, a.refund_id).Bind(2, a.next_action_ms);
       auto r = u.Exec();
       if (!r.ok()) {
@@ -289,8 +287,8 @@ StoreResult<std::vector<Delivery>> SqliteStore::ClaimDueDeliveries(int64_t now_m
     }
     for (Delivery& d : due.value()) {
       d.next_attempt_ms = now_ms + lease_ms;
-      Stmt u = writer_db_->Prepare(
-          "UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE id = ?1");
+      Stmt u =
+          writer_db_->Prepare("UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE id = ?1");
       u.Bind(1, d.id).Bind(2, d.next_attempt_ms);
       auto r = u.Exec();
       if (!r.ok()) {
