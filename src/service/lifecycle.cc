@@ -214,6 +214,13 @@ store::StoreResult<bool> LifecycleTx::UpdateRefund(const core::Refund& refund) {
   return r;
 }
 
+bool LifecycleTx::CreatedInThisJob(const std::string& refund_id) const {
+  for (const Noted& n : changes_) {
+    if (!n.from && n.refund.id == refund_id) return true;
+  }
+  return false;
+}
+
 store::StoreResult<bool> LifecycleTx::Flush(int64_t now_ms) {
   for (const Noted& n : changes_) {
     auto known = payments_.find(n.refund.merchant_id + "/" + n.refund.payment_id);
@@ -234,7 +241,7 @@ store::StoreResult<bool> LifecycleTx::Flush(int64_t now_ms) {
     if (planned.action) {
       auto r = inner_.PutRefundAction(*planned.action);
       if (!r.ok()) return r;
-    } else {
+    } else if (!CreatedInThisJob(refund_id)) {  // a refund created here has no action to delete
       auto r = inner_.DeleteRefundAction(planned.merchant_id, refund_id);
       if (!r.ok()) return Err(r.error());
     }

@@ -180,6 +180,8 @@ class LifecycleTx final : public store::WriteTx {
   // The job's latest view of each payment it touched, by merchant id + '/' + payment id.
   std::unordered_map<std::string, core::Payment> payments_;
   void Remember(const core::Payment& payment);
+  // Whether `refund_id` was inserted by this job (its first noted change has no `from`).
+  bool CreatedInThisJob(const std::string& refund_id) const;
 };
 
 }  // namespace refundd::service

@@ -121,19 +121,26 @@ StoreResult<bool> SqliteWriteTx::DeleteRefundAction(const std::string& merchant_
 }
 
 StoreResult<int64_t> SqliteWriteTx::InsertEvent(const OutboxEvent& e) {
-  Stmt q = db_.Prepare(
-      "SELECT COALESCE(MAX(object_seq), 0) + 1 FROM events WHERE merchant_id = ?1 AND "
-      "object_id = ?2");
-  q.Bind(1, e.merchant_id).Bind(2, e.object_id);
-  auto row = q.Step();
-  if (!row.ok()) return Err(row.error());
-  const int64_t sequence = q.Int(0);
+  auto fresh = fresh_sequences_.find(e.merchant_id + "/" + e.object_id);
+  int64_t sequence = 0;
+  if (fresh != fresh_sequences_.end()) {
+    sequence = fresh->second + 1;
+  } else {
+    Stmt q = db_.Prepare(
+        "SELECT COALESCE(MAX(object_seq), 0) + 1 FROM events WHERE merchant_id = ?1 AND "
+        "object_id = ?2");
+    q.Bind(1, e.merchant_id).Bind(2, e.object_id);
+    auto row = q.Step();
+    if (!row.ok()) return Err(row.error());
+    sequence = q.Int(0);
+  }
   Stmt s =
       db_.Prepare("INSERT INTO events (" EVENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   s.Bind(1, e.id).Bind(2, e.merchant_id).Bind(3, e.dialect).Bind(4, e.type).Bind(5, e.object_id);
   s.Bind(6, sequence).Bind(7, e.body).Bind(8, e.created_ms);
   auto r = s.Exec();
   if (!r.ok()) return Err(r.error());
+  if (fresh != fresh_sequences_.end()) fresh->second = sequence;
   return sequence;
 }
 

@@ -2,6 +2,10 @@
 // The SQL of the SQLite backend: row <-> core struct, used by the writer's transaction
 // (SqliteWriteTx) and by the read connections alike. Not thread-safe: one Db per thread.
 
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
@@ -58,6 +62,10 @@ class SqliteWriteTx final : public WriteTx {
 
  private:
   Db& db_;
+  // The last event sequence of each refund this transaction inserted, by merchant id + '/' + refund
+  // id: such a refund had no events before, so its events skip the MAX(object_seq) lookup. An
+  // entry of a job rolled back later is harmless: its refund id exists nowhere else.
+  std::unordered_map<std::string, int64_t> fresh_sequences_;
 };
 
 }  // namespace refundd::store::sqlite
