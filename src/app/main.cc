@@ -162,9 +162,16 @@ int Serve(Options& o) {
                          }});
   dialects::RegisterAllRoutes(router, engine);
 
-  http::Server server(o.server, [&router](http::Request&& request, http::Reply reply) {
-    router.Dispatch(std::move(request), std::move(reply));
-  });
+  // The server's own refusals (413, 431, 408, 400) are answered by the router's error spaces too,
+  // in the shape of the dialect that owns the path.
+  http::Server server(
+      o.server,
+      [&router](http::Request&& request, http::Reply reply) {
+        router.Dispatch(std::move(request), std::move(reply));
+      },
+      [&router](const http::Request& partial, const http::RequestError& error) {
+        return router.RenderRefusal(partial, error);
+      });
   std::string err = server.Listen();
   if (!err.empty()) {
     std::cerr << "refundd: " << err << "\n";

@@ -174,29 +174,75 @@ class Connection final : public ConnectionBase {
 
   void OnReadError(error_code ec) {
     if (ec == bhttp::error::header_limit) {
-      return Write(TransportError(431, "headers_too_large",
-                                  "The request headers are larger than the server accepts."),
+      return Write(RefusalResponse(431, "headers_too_large",
+                                   "The request headers are larger than the server accepts (" +
+                                       std::to_string(core_.options.max_header_bytes) + " bytes)."),
                    Ending::kLinger);
     }
     if (ec == bhttp::error::body_limit) {
-      return Write(TransportError(413, "request_too_large",
-                                  "The request body is larger than the server accepts."),
+      // Also when the header's Content-Length is over the limit: Beast then refuses the request
+      // before it marks the header done, but every field has been read.
+      return Write(RefusalResponse(413, "request_too_large",
+                                   "The request body is larger than the server accepts (" +
+                                       std::to_string(core_.options.max_body_bytes) + " bytes).",
+                                   /*headers_read=*/true),
                    Ending::kLinger);
     }
     if (ec == asio::error::operation_aborted && timed_out_) {
       if (phase_ == Phase::kReading && GotBytes()) {
         return Write(
-            TransportError(408, "request_timeout", "The request was not received in time."),
+            RefusalResponse(408, "request_timeout",
+                            "The request was not received in time (" +
+                                std::to_string(core_.options.request_timeout_ms) + " ms)."),
             Ending::kLinger);
       }
       return Close();
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-      return Write(TransportError(400, "bad_request", "The request is not valid HTTP/1.1."),
+      return Write(RefusalResponse(400, "bad_request", "The request is not valid HTTP/1.1."),
                    Ending::kLinger);
     }
     Close();  // the peer went away, or a network error
+  }
+
+  // The answer to a request refused before the handler: rendered by core_.refusals from what the
+  // parser has read when that includes the method and target, else the server's own shape. The
+  // headers go with it when the whole header block was read.
+  Response RefusalResponse(int status, std::string_view code, const std::string& message,
+                           bool headers_read = false) {
+    if (core_.refusals && parser_) {
+      const auto& message_so_far = parser_->get();
+      std::string_view method = message_so_far.method_string();
+      std::string_view target = message_so_far.target();
+      if (!method.empty() && !target.empty()) {
+        Request partial;
+        partial.method = std::string(method);
+        ParseTarget(target, partial);
+        if (headers_read || parser_->is_header_done()) CopyHeaders(message_so_far, partial);
+        partial.remote_addr = remote_;
+        RequestError error{status, partial.method, partial.path, "", message};
+        try {
+          Response response = core_.refusals(partial, error);
+          if (response.status == status) return response;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "refundd: refusal renderer threw: %s\n", e.what());
+        }
+      }
+    }
+    return TransportError(status, code, message);
+  }
+
+  template <typename Message>
+  static void CopyHeaders(const Message& message, Request& request) {
+    request.headers.reserve(std::distance(message.begin(), message.end()));
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (char& c : name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
   }
 
   void OnRequest() {
@@ -207,26 +253,11 @@ class Connection final : public ConnectionBase {
     Request request;
     request.method = std::string(message.method_string());
     head_ = request.method == "HEAD";
-    std::string_view target = message.target();
-    if (target.starts_with("http://") || target.starts_with("https://")) {
-      std::size_t slash = target.find('/', target.find("//") + 2);
-      target = slash == std::string_view::npos ? "/" : target.substr(slash);
-    }
-    std::size_t question = target.find('?');
-    if (question != std::string_view::npos)
-      request.query = std::string(target.substr(question + 1));
-    if (!DecodePath(target.substr(0, question), request.path)) {
-      return Write(TransportError(400, "bad_request", "The request path has a bad escape."),
+    if (!ParseTarget(message.target(), request)) {
+      return Write(RefusalResponse(400, "bad_request", "The request path has a bad escape."),
                    Ending::kLinger);
     }
-    request.headers.reserve(std::distance(message.begin(), message.end()));
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      }
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
+    CopyHeaders(message, request);
     request.body = std::move(message.body());
     request.remote_addr = remote_;
     parser_.reset();

@@ -42,6 +42,48 @@ struct Response {
   std::string body;
 };
 
+// A request refundd answers with an error before any handler sees it: the server refused it
+// (400 malformed HTTP, 408 not received in time, 413 body or 431 headers over the limit) or the
+// router has no route for it (404, 405). Error spaces render it in their dialect's shape.
+struct RequestError {
+  int status = 404;         // 400, 404, 405, 408, 413 or 431
+  std::string_view method;  // as received
+  std::string_view path;    // as received (percent-decoded when it decodes, no query)
+  std::string_view allow;   // 405: the dialect's methods on the path, "GET, POST"; else ""
+  // The server's English description for 400, 408, 413 and 431, with the limit when one was
+  // exceeded ("... larger than the server accepts (1048576 bytes)."); "" for 404 and 405, which
+  // each dialect words itself.
+  std::string_view message;
+};
+
+// One value per status a RequestError can have, so that a dialect writes its codes as a table
+// instead of a switch. For() of any other status is the bad_request value.
+template <typename T>
+struct PerStatus {
+  T bad_request;         // 400
+  T not_found;           // 404
+  T method_not_allowed;  // 405
+  T timeout;             // 408
+  T too_large;           // 413
+  T headers_too_large;   // 431
+  const T& For(int status) const {
+    switch (status) {
+      case 404:
+        return not_found;
+      case 405:
+        return method_not_allowed;
+      case 408:
+        return timeout;
+      case 413:
+        return too_large;
+      case 431:
+        return headers_too_large;
+      default:
+        return bad_request;
+    }
+  }
+};
+
 // Called exactly once per request, from any thread.
 using Reply = std::function<void(Response)>;
 using Handler = std::function<void(Request&& request, Reply reply)>;

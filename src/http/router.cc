@@ -42,18 +42,27 @@ Response ErrorResponse(int status, std::string_view type, std::string_view code,
   return response;
 }
 
-Response StripeUnrouted(const Unrouted& unrouted) {
-  const std::string method(unrouted.method), path(unrouted.path);
-  if (unrouted.status == 405) {
-    return ErrorResponse(405, "invalid_request_error", "method_not_allowed",
-                         method + " is not allowed on " + path + " (allowed: " +
-                             std::string(unrouted.allow) + ").");
+Response StripeRequestError(const RequestError& error) {
+  static const PerStatus<std::string_view> kCodes = {
+      .bad_request = "bad_request",
+      .not_found = "resource_missing",
+      .method_not_allowed = "method_not_allowed",
+      .timeout = "request_timeout",
+      .too_large = "request_too_large",
+      .headers_too_large = "headers_too_large",
+  };
+  const std::string method(error.method), path(error.path);
+  std::string message(error.message);
+  if (error.status == 405) {
+    message =
+        method + " is not allowed on " + path + " (allowed: " + std::string(error.allow) + ").";
+  } else if (error.status == 404) {
+    message = "Unrecognized request URL (" + method + ": " + path + ").";
   }
-  return ErrorResponse(unrouted.status, "invalid_request_error", "resource_missing",
-                       "Unrecognized request URL (" + method + ": " + path + ").");
+  return ErrorResponse(error.status, "invalid_request_error", kCodes.For(error.status), message);
 }
 
-Router::Router() : default_space_{"/", "", nullptr, StripeUnrouted} {}
+Router::Router() : default_space_{"/", "", nullptr, StripeRequestError} {}
 
 void Router::Add(Route route) {
   CHECK(!route.pattern.empty() && route.pattern.front() == '/');
@@ -120,16 +129,25 @@ void Router::Dispatch(Request&& request, Reply reply) const {
   chosen->route.handler(std::move(request), std::move(params), std::move(reply));
 }
 
-void Router::Unroutable(const Request& request, const std::vector<std::string_view>& segments,
-                        const Reply& reply) const {
-  const ErrorSpace* space = &default_space_;
+const ErrorSpace& Router::SpaceFor(const Request& request) const {
   for (const ErrorSpace& candidate : spaces_) {
     if (InSpace(candidate.prefix, request.path) &&
         (!candidate.accepts || candidate.accepts(request))) {
-      space = &candidate;
-      break;
+      return candidate;
     }
   }
+  return default_space_;
+}
+
+Response Router::RenderRefusal(const Request& partial, const RequestError& error) const {
+  Response response = SpaceFor(partial).render(error);
+  CHECK(response.status == error.status);
+  return response;
+}
+
+void Router::Unroutable(const Request& request, const std::vector<std::string_view>& segments,
+                        const Reply& reply) const {
+  const ErrorSpace* space = &SpaceFor(request);
   // The space's dialect's methods on this path, in registration order, each once.
   std::string allow;
   for (const Compiled& compiled : routes_) {
@@ -147,10 +165,10 @@ void Router::Unroutable(const Request& request, const std::vector<std::string_vi
     if (!allow.empty()) allow += ", ";
     allow += method;
   }
-  Unrouted unrouted{allow.empty() ? 404 : 405, request.method, request.path, allow};
-  Response response = space->render(unrouted);
-  CHECK(response.status == unrouted.status);
-  if (unrouted.status == 405) response.headers.emplace_back("Allow", std::move(allow));
+  RequestError error{allow.empty() ? 404 : 405, request.method, request.path, allow, ""};
+  Response response = space->render(error);
+  CHECK(response.status == error.status);
+  if (error.status == 405) response.headers.emplace_back("Allow", std::move(allow));
   reply(std::move(response));
 }
 

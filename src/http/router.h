@@ -10,7 +10,8 @@
 // first registered error space whose prefix holds the path and whose `accepts` claims the request
 // renders it (the default space, for paths no dialect owns, answers in the native Stripe shape).
 // It is a 405 with an Allow header when that dialect has routes on the path with other methods,
-// else a 404.
+// else a 404. The server's own refusals (400, 408, 413, 431) go through the same spaces
+// (RenderRefusal), so a 413 under /pos is Kushki's too.
 //
 // Thread-safety: Add() and AddErrorSpace() before serving; Dispatch() is const and may run on many
 // threads at once.
@@ -66,16 +67,10 @@ struct Route {
 Response ErrorResponse(int status, std::string_view type, std::string_view code,
                        std::string_view message);
 
-// A request the table has no handler for, as an error space's renderer sees it.
-struct Unrouted {
-  int status = 404;         // 404: the dialect has no route on the path; 405: not with this method
-  std::string_view method;  // as received
-  std::string_view path;    // as received (percent-decoded, no query)
-  std::string_view allow;   // 405: the dialect's methods on the path, "GET, POST"; "" for 404
-};
-// Renders an Unrouted request in a dialect's error shape with `unrouted.status` as the HTTP status.
-// Must not fail; the router adds the Allow header of a 405 itself.
-using UnroutedRenderer = std::function<Response(const Unrouted& unrouted)>;
+// Renders a request error (an unroutable request, or one the server refused before routing: see
+// RequestError) in a dialect's error shape with `error.status` as the HTTP status. Must not fail;
+// the router adds the Allow header of a 405 itself.
+using RequestErrorRenderer = std::function<Response(const RequestError& error)>;
 
 // A part of the path space whose unroutable requests a dialect answers.
 struct ErrorSpace {
@@ -87,13 +82,15 @@ struct ErrorSpace {
   std::string dialect;
   // Whether this space claims the request (e.g. it carries the dialect's auth header), for
   // prefixes several dialects share. Empty means it claims every request under the prefix.
+  // It may see a request without headers (one refused before its headers were read).
   std::function<bool(const Request&)> accepts;
-  UnroutedRenderer render;
+  RequestErrorRenderer render;
 };
 
-// The default space's renderer: native's {"error": {...}} shape, resource_missing (404) or
-// method_not_allowed (405), type invalid_request_error.
-Response StripeUnrouted(const Unrouted& unrouted);
+// The default space's renderer: native's {"error": {...}} shape, type invalid_request_error, code
+// bad_request (400), resource_missing (404), method_not_allowed (405), request_timeout (408),
+// request_too_large (413) or headers_too_large (431).
+Response StripeRequestError(const RequestError& error);
 
 class Router {
  public:
@@ -109,6 +106,11 @@ class Router {
   // Routes `request` and calls exactly one handler, which owns `reply`.
   void Dispatch(Request&& request, Reply reply) const;
 
+  // The answer to a request the server refused before routing (400, 408, 413, 431), rendered by
+  // the space that owns `partial` as Dispatch() would pick it: `partial` holds what the server
+  // read of the request (method and path; headers only once the whole header block was read).
+  Response RenderRefusal(const Request& partial, const RequestError& error) const;
+
  private:
   struct Segment {
     std::string text;  // literal text, or the parameter name when is_param
@@ -120,6 +122,9 @@ class Router {
   };
 
   static bool Matches(const Compiled& compiled, const std::vector<std::string_view>& segments);
+  // The first space whose prefix holds the request's path and whose `accepts` claims it, else the
+  // default space.
+  const ErrorSpace& SpaceFor(const Request& request) const;
   // Answers a request no route serves, from the space that owns it.
   void Unroutable(const Request& request, const std::vector<std::string_view>& segments,
                   const Reply& reply) const;

@@ -7,9 +7,11 @@ namespace refundd::http {
 using namespace internal;  // NOLINT: the server is the one user of its internals
 
 struct Server::Impl {
-  Impl(ServerOptions options, Handler handler) : core(std::make_shared<Core>()) {
+  Impl(ServerOptions options, Handler handler, RefusalRenderer refusals)
+      : core(std::make_shared<Core>()) {
     core->options = std::move(options);
     core->handler = std::move(handler);
+    core->refusals = std::move(refusals);
     int threads = core->options.threads;
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) workers.push_back(std::make_shared<Worker>(core));
@@ -211,8 +213,8 @@ void Server::Impl::Teardown() {
   }
 }
 
-Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, RefusalRenderer refusals)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(refusals))) {}
 Server::~Server() = default;
 std::string Server::Listen() { return impl_->Listen(); }
 uint16_t Server::port() const { return impl_->port; }

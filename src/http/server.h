@@ -3,8 +3,11 @@
 // It enforces transport limits itself and answers them without calling the handler:
 //   header block too large -> 431, body too large -> 413, request not fully read within
 //   request_timeout_ms -> 408, malformed HTTP -> 400, too many open connections -> 503 and close.
-// Those answers are JSON: {"error":{"type":"invalid_request_error","code":C,"message":"..."}} with C
-// headers_too_large, request_too_large, request_timeout, bad_request, too_many_connections.
+// Those answers are JSON: {"error":{"type":"invalid_request_error","code":C,"message":"..."}} with
+// C headers_too_large, request_too_large, request_timeout, bad_request, too_many_connections,
+// unless a RefusalRenderer is given and the server read the request's method and path: then the
+// renderer answers the 431, 413, 408 and 400 (in the error shape of the dialect that owns the
+// path, as app wires it to the router), with the same status and the same connection handling.
 // Everything else goes to the Handler, which may answer later from any thread.
 // Reply contract as the server implements it: the first call answers; later calls are ignored;
 // a Reply destroyed without being called answers 500 api_error/internal_error (a handler bug must
@@ -21,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,9 +46,17 @@ struct ServerOptions {
   std::string tls_key_file;
 };
 
+// Renders a refusal (400, 408, 413, 431) of a request of which the server read at least the
+// method and the target. `partial` has the method, the path (percent-decoded, or as received when
+// it does not decode), the query, and the headers when the whole header block was read (else
+// none); never a body. `error` has the status, method, path and the server's message (with the
+// limit). Must answer with `error.status` and not throw; called on an io thread, concurrently.
+using RefusalRenderer = std::function<Response(const Request& partial, const RequestError& error)>;
+
 class Server {
  public:
-  Server(ServerOptions options, Handler handler);
+  // `refusals` may be empty: every refusal is then in the shape above.
+  Server(ServerOptions options, Handler handler, RefusalRenderer refusals = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -47,6 +47,19 @@ bool DecodePath(std::string_view in, std::string& out) {
   return true;
 }
 
+bool ParseTarget(std::string_view target, Request& request) {
+  if (target.starts_with("http://") || target.starts_with("https://")) {
+    std::size_t slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string_view::npos ? "/" : target.substr(slash);
+  }
+  std::size_t question = target.find('?');
+  request.query.clear();
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  if (DecodePath(target.substr(0, question), request.path)) return true;
+  request.path = std::string(target.substr(0, question));
+  return false;
+}
+
 std::string EndpointText(const tcp::endpoint& endpoint) {
   std::string text = endpoint.address().to_string();
   if (endpoint.address().is_v6()) text = "[" + text + "]";

@@ -67,6 +67,9 @@ bool IsTokenChar(char c);
 bool HasLineBreak(std::string_view s);
 int HexValue(char c);
 bool DecodePath(std::string_view in, std::string& out);
+// Fills request.path and request.query from a request target (origin or absolute form). False
+// when the path has a bad escape; request.path is then the path as received.
+bool ParseTarget(std::string_view target, Request& request);
 std::string EndpointText(const tcp::endpoint& endpoint);
 
 struct Worker;
@@ -76,6 +79,7 @@ struct Worker;
 struct Core {
   ServerOptions options;
   Handler handler;
+  RefusalRenderer refusals;     // may be empty
   ssl::context* tls = nullptr;  // owned by Server::Impl; only used while io threads run
   std::atomic<std::size_t> open_connections{0};
   std::atomic<bool> stopping{false};

@@ -132,8 +132,8 @@ TEST(Router, UnknownPathIs404ResourceMissing) {
 }
 
 // A renderer that answers "<name> <status> <method> <path> [<allow>]".
-UnroutedRenderer Renders(std::string name) {
-  return [name](const Unrouted& u) {
+RequestErrorRenderer Renders(std::string name) {
+  return [name](const RequestError& u) {
     Response response;
     response.status = u.status;
     response.body = name + " " + std::to_string(u.status) + " " + std::string(u.method) + " " +

@@ -515,6 +515,23 @@ def send_raw(port, data, timeout=15.0):
         sock.close()
 
 
+def body_over_the_limit(method, path, headers=None, size=2 << 20):
+    """The raw bytes of a request with a `size`-byte JSON body, over the default 1 MiB limit."""
+    body = b'{"x":"' + b"a" * (size - 8) + b'"}'
+    head = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            % (method, path))
+    head += "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    head += "Content-Length: %d\r\n\r\n" % len(body)
+    return head.encode() + body
+
+
+def headers_over_the_limit(method, path, headers=None, size=64 << 10):
+    """The raw bytes of a bodiless request with a `size`-byte header, over the 16 KiB limit."""
+    head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % (method, path)
+    head += "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    return (head + "X-Padding: %s\r\n\r\n" % ("p" * size)).encode()
+
+
 def run_threads(n, fn, timeout=120.0):
     """Runs fn(i) on n threads released together by a barrier; returns results (or exceptions)."""
     barrier = threading.Barrier(n)

@@ -4,7 +4,8 @@ bodies and headers, unknown routes."""
 
 import unittest
 
-from harness import Client, ServerTestCase, key_of, send_raw
+from harness import (Client, ServerTestCase, body_over_the_limit, headers_over_the_limit, key_of,
+                     send_raw)
 
 
 class BadInput(ServerTestCase):
@@ -275,6 +276,16 @@ class BadInput(ServerTestCase):
         many = "".join("X-H%d: v\r\n" % i for i in range(4000))
         head = ("GET /v1/refunds HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % many).encode()
         self.assertError(send_raw(self.server.port, head), 431, "headers_too_large")
+
+    def test_refusals_outside_any_dialect_stay_in_the_native_shape_with_the_limit(self):
+        r = send_raw(self.server.port, body_over_the_limit("POST", "/nope"))
+        self.assertError(r, 413, "request_too_large")
+        self.assertIn("1048576 bytes", r.error["message"], r)
+        r = send_raw(self.server.port, headers_over_the_limit("GET", "/v1/refunds"))
+        self.assertError(r, 431, "headers_too_large")
+        self.assertIn("16384 bytes", r.error["message"], r)
+        # No request line to route by: the server's own answer.
+        self.assertError(send_raw(self.server.port, b"NOT HTTP\r\n\r\n"), 400, "bad_request")
 
     def test_unknown_route_is_404_without_param(self):
         for method, path in [("GET", "/v1/nope"), ("POST", "/v1/refunds/re_x/y/z"),

@@ -12,7 +12,8 @@ import re
 import unittest
 import uuid
 
-from harness import Client, ServerTestCase, run_threads
+from harness import (Client, ServerTestCase, body_over_the_limit, headers_over_the_limit,
+                     run_threads, send_raw)
 
 
 def sign(secret, x_date, x_login, body):
@@ -218,6 +219,16 @@ class D24Api(ServerTestCase):
         # Without D24's headers too: /v3 is D24's alone.
         r = Client(self.server.port, key="").request("GET", "/v3/refunds")
         self.assertD24Error(r, 405, 200, "METHOD_NOT_ALLOWED")
+
+    def test_refusals_of_the_http_server_answer_in_d24_shape(self):
+        # Regression: a body or headers over the server's limits got its Stripe-shaped error.
+        login = {"X-Login": self.d24.login}
+        r = send_raw(self.server.port, body_over_the_limit("POST", "/v3/refunds", login))
+        self.assertD24Error(r, 413, 202, "INVALID_REQUEST_BODY")
+        self.assertIn("1048576 bytes", r.json["description"], r)
+        self.assertEqual(r.header("Connection"), "close", r)
+        r = send_raw(self.server.port, headers_over_the_limit("GET", "/v3/refunds/1", login))
+        self.assertD24Error(r, 431, 703, "HEADERS_TOO_LARGE")
 
     def test_unknown_ids(self):
         self.assertD24Error(self.d24.call("GET", "/v3/deposits/123456789"), 404, 208,

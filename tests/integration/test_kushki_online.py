@@ -7,7 +7,8 @@ answered with Kushki's codes while nothing changes."""
 import json
 import unittest
 
-from harness import ServerTestCase, run_threads
+from harness import (ServerTestCase, body_over_the_limit, headers_over_the_limit, run_threads,
+                     send_raw)
 from kushki_helpers import (SEED_ONLINE_CURL, SEED_ONLINE_PARTIAL, TICKET_RE, UUID_RE, Kushki,
                             local_ms, new_id, online_amount)
 
@@ -68,6 +69,23 @@ class KushkiOnline(ServerTestCase):
                                "K405")
         self.assertKushkiError(self.k.online("GET", "/card/v2/x", merchant_id=""), 404, "K404")
         self.assertEqual(self.k.refund(ticket).status, 201)
+
+    def test_refusals_of_the_http_server_answer_in_kushki_shape(self):
+        # Regression: a body over the server's limit got its Stripe-shaped error.
+        sale = self.k.charge(online_amount(subtotal_iva0=100), 100)
+        path = "/v1/refund/" + sale["ticketNumber"]
+        merchant = {"Private-Merchant-Id": self.k.creds["private_merchant_id"]}
+        r = send_raw(self.server.port, body_over_the_limit("DELETE", path, merchant))
+        self.assertKushkiError(r, 413, "K413")
+        self.assertIn("1048576 bytes", r.json["message"], r)
+        # Under /v1/charges only the merchant header makes it Kushki's: read for a 413.
+        r = send_raw(self.server.port,
+                     body_over_the_limit("DELETE", "/v1/charges/" + sale["ticketNumber"], merchant))
+        self.assertKushkiError(r, 413, "K413")
+        r = send_raw(self.server.port, headers_over_the_limit("POST", "/card/v1/charges"))
+        self.assertKushkiError(r, 431, "K431")
+        # Nothing was refunded.
+        self.assertEqual(self.k.refund(sale["ticketNumber"]).status, 201)
 
     def test_merchants_create_prints_the_kushki_credentials(self):
         m = self.server.create_merchant("kushki-creds")

@@ -7,7 +7,7 @@ input answered with Kushki-shaped 400/401/412 while nothing changes."""
 
 import unittest
 
-from harness import ServerTestCase
+from harness import ServerTestCase, body_over_the_limit, headers_over_the_limit, send_raw
 from kushki_helpers import (SEED_POS_CARDLESS, SEED_POS_CARDLESS_REFERENCE, SEED_POS_CURL,
                             SEED_POS_RESPONSE_KEYS, TICKET_RE, UUID_RE, Kushki, local_ms, new_id,
                             pos_amount, set_merchant_setting)
@@ -70,6 +70,19 @@ class KushkiPos(ServerTestCase):
                 self.assertKushkiError(r, 404, "K404")
                 self.assertIsNone(r.header("Allow"), r)
                 self.assertKushkiError(self.k._send("PUT", "/pos", None, headers), 404, "K404")
+
+    def test_refusals_of_the_http_server_answer_in_kushki_shape(self):
+        # Regression: a body or headers over the server's limits got its Stripe-shaped error.
+        cred = {"Private-Credential-Id": self.k.creds["private_credential_id"]}
+        r = send_raw(self.server.port, body_over_the_limit("POST", "/pos/v1/refund", cred))
+        self.assertKushkiError(r, 413, "K413")
+        self.assertIn("1048576 bytes", r.json["message"], r)
+        self.assertEqual(r.header("Connection"), "close", r)
+        r = send_raw(self.server.port, headers_over_the_limit("POST", "/pos/v1/refund", cred))
+        self.assertKushkiError(r, 431, "K431")
+        r = send_raw(self.server.port, b"POST /pos/v1/re%zzfund HTTP/1.1\r\nHost: x\r\n"
+                                       b"Content-Length: 2\r\n\r\n{}")
+        self.assertKushkiError(r, 400, "K400")
 
     def test_seed_curl_body_is_an_unreferenced_refund(self):
         _, k = self.merchant("kushki-pos-seed-curl")

@@ -17,7 +17,8 @@ import time
 import unittest
 import uuid
 
-from harness import Client, ServerTestCase, run_threads
+from harness import (Client, ServerTestCase, body_over_the_limit, headers_over_the_limit,
+                     run_threads, send_raw)
 
 
 def signature(secret, access_key, method, path, salt, timestamp, body, urlsafe=False):
@@ -164,6 +165,20 @@ class RapydApi(ServerTestCase):
         captured = self.rapyd.data(self.rapyd.call(
             "POST", "/v1/payments/%s/capture" % payment["id"], raw="{}"))
         self.assertEqual((captured["status"], captured["captured"]), ("CLO", True))
+
+    def test_refusals_of_the_http_server_answer_in_rapyd_shape(self):
+        # Regression: a body or headers over the server's limits got its Stripe-shaped error.
+        rapyd = {"access_key": self.rapyd.access, "salt": "s", "timestamp": "1", "signature": "x"}
+        r = send_raw(self.server.port, body_over_the_limit("POST", "/v1/refunds", rapyd))
+        self.assertRapydError(r, 413, "ERROR_REQUEST_TOO_LARGE")
+        self.assertIn("1048576 bytes", r.json["status"]["message"], r)
+        r = send_raw(self.server.port, body_over_the_limit("POST", "/v1/payments"))
+        self.assertRapydError(r, 413, "ERROR_REQUEST_TOO_LARGE")
+        # A 431 carries no headers: only /v1/payments is Rapyd's without access_key.
+        r = send_raw(self.server.port, headers_over_the_limit("GET", "/v1/payments/x", rapyd))
+        self.assertRapydError(r, 431, "ERROR_HEADERS_TOO_LARGE")
+        r = send_raw(self.server.port, headers_over_the_limit("GET", "/v1/refunds", rapyd))
+        self.assertError(r, 431, "headers_too_large")
 
     def test_native_and_rapyd_share_v1_refunds_by_auth_headers(self):
         payment = self.rapyd.pay(20)

@@ -10,7 +10,8 @@ import re
 import unittest
 import uuid
 
-from harness import Client, ServerTestCase, run_threads
+from harness import (Client, ServerTestCase, body_over_the_limit, headers_over_the_limit,
+                     run_threads, send_raw)
 
 OTP = "123456"
 PAN = "4111111111111111"
@@ -204,6 +205,17 @@ class UtglApi(ServerTestCase):
                 self.assertEqual(r.header("Allow"), "POST", r)
         r = self.utgl.http.request("GET", "/partner-connect/card-binding/initiate")
         self.assertUtglError(r, 405, "METHOD_NOT_ALLOWED")
+
+    def test_refusals_of_the_http_server_answer_in_utgl_shape(self):
+        # Regression: a body or headers over the server's limits got its Stripe-shaped error.
+        auth = {"Authorization": self.utgl.auth}
+        path = "/partner-connect/transactions/refund"
+        r = send_raw(self.server.port, body_over_the_limit("POST", path, auth))
+        self.assertUtglError(r, 413, "PAYLOAD_TOO_LARGE")
+        self.assertEqual(sorted(r.json), ["code", "message"], r)
+        self.assertIn("1048576 bytes", r.json["message"], r)
+        r = send_raw(self.server.port, headers_over_the_limit("POST", path, auth))
+        self.assertUtglError(r, 431, "HEADERS_TOO_LARGE")
 
     def test_another_merchants_transaction_is_not_found(self):
         other = self.server.create_merchant("utgl-other-" + uuid.uuid4().hex[:8])

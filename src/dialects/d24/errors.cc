@@ -29,13 +29,31 @@ Error InvalidBody(std::string_view details) {
 
 Error NotFound() { return {404, 208, "RESOURCE_NOT_FOUND", "Resource not found"}; }
 
-Error Unrouted(const http::Unrouted& unrouted) {
-  const std::string method(unrouted.method);
-  if (unrouted.status == 405) {
-    return {405, 200, "METHOD_NOT_ALLOWED", "Request method " + method + " not supported"};
+Error FromRequestError(const http::RequestError& error) {
+  struct Code {
+    int code;
+    const char* type;
+    const char* prefix;  // before the server's message
+  };
+  static const http::PerStatus<Code> kCodes = {
+      .bad_request = {202, "INVALID_REQUEST_BODY", "Invalid request body: "},
+      .not_found = {208, "RESOURCE_NOT_FOUND", "Resource not found: "},
+      .method_not_allowed = {200, "METHOD_NOT_ALLOWED", "Request method "},
+      .timeout = {702, "REQUEST_TIMEOUT", ""},
+      .too_large = {202, "INVALID_REQUEST_BODY", "Invalid request body: "},
+      .headers_too_large = {703, "HEADERS_TOO_LARGE", ""},
+  };
+  const Code& c = kCodes.For(error.status);
+  const std::string method(error.method);
+  std::string description = c.prefix;
+  if (error.status == 405) {
+    description += method + " not supported";
+  } else if (error.status == 404) {
+    description += method + " " + std::string(error.path);
+  } else {
+    description += error.message;
   }
-  return {404, 208, "RESOURCE_NOT_FOUND",
-          "Resource not found: " + method + " " + std::string(unrouted.path)};
+  return {error.status, c.code, c.type, std::move(description)};
 }
 
 Error InvalidAmount(std::string_view details) {

@@ -28,9 +28,12 @@ Error InvalidSignature();                            // 102, 400
 Error DateOutOfRange();                              // 103, 400: X-Date too far from our clock
 Error InvalidBody(std::string_view details);         // 202, 400
 Error NotFound();                                    // 208, 404
-// The router's answer under /v3: 208 RESOURCE_NOT_FOUND with the method and path (404), or
-// 200 METHOD_NOT_ALLOWED, "Request method {0} not supported" (405), as D24 words it.
-Error Unrouted(const http::Unrouted& unrouted);
+// The answer to a request under /v3 that the router cannot route or the server refused, with its
+// HTTP status: 208 RESOURCE_NOT_FOUND with the method and path (404); 200 METHOD_NOT_ALLOWED,
+// "Request method {0} not supported" (405), as D24 words it; 202 INVALID_REQUEST_BODY (400 not
+// valid HTTP, 413 body over the limit); refundd's 702 REQUEST_TIMEOUT (408) and
+// 703 HEADERS_TOO_LARGE (431).
+Error FromRequestError(const http::RequestError& error);
 Error InvalidAmount(std::string_view details);       // 802, 400
 Error MissingBankAccount();                          // 804, 400
 Error DepositNotCompleted();                         // 801, 400

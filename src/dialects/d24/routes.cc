@@ -322,8 +322,9 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), nullptr,
                            /*fallback=*/true, Handle(engine, e.handler)});
   }
-  router.AddErrorSpace({"/v3", std::string(kDialect), nullptr,
-                        [](const http::Unrouted& u) { return ErrorResponse(Unrouted(u)); }});
+  router.AddErrorSpace({"/v3", std::string(kDialect), nullptr, [](const http::RequestError& u) {
+                          return ErrorResponse(FromRequestError(u));
+                        }});
 }
 
 }  // namespace refundd::dialects::d24

@@ -32,6 +32,14 @@ std::string_view CodeText(KCode code) {
       return "K404";
     case KCode::kK405:
       return "K405";
+    case KCode::kK400:
+      return "K400";
+    case KCode::kK408:
+      return "K408";
+    case KCode::kK413:
+      return "K413";
+    case KCode::kK431:
+      return "K431";
   }
   return "K002";
 }
@@ -65,6 +73,14 @@ std::string_view CanonicalMessage(KCode code) {
       return "RECURSO NO ENCONTRADO";
     case KCode::kK405:
       return "MÉTODO NO PERMITIDO";
+    case KCode::kK400:
+      return "PETICIÓN HTTP INVÁLIDA";
+    case KCode::kK408:
+      return "TIEMPO DE ESPERA AGOTADO";
+    case KCode::kK413:
+      return "CUERPO DE LA PETICIÓN DEMASIADO GRANDE";
+    case KCode::kK431:
+      return "CABECERAS DEMASIADO GRANDES";
   }
   return "HA OCURRIDO UN ERROR INESPERADO";
 }
@@ -79,6 +95,7 @@ KKind DefaultKind(KCode code) {
   switch (code) {
     case KCode::kK001:
     case KCode::kK055:
+    case KCode::kK400:
       return KKind::kBadRequest;
     case KCode::kK004:
       return KKind::kCredentials;
@@ -96,6 +113,12 @@ KKind DefaultKind(KCode code) {
       return KKind::kNoRoute;
     case KCode::kK405:
       return KKind::kNoMethod;
+    case KCode::kK408:
+      return KKind::kTimeout;
+    case KCode::kK413:
+      return KKind::kTooLarge;
+    case KCode::kK431:
+      return KKind::kHeadersTooLarge;
   }
   return KKind::kBadRequest;
 }
@@ -148,12 +171,21 @@ std::string ErrorJson(const KError& error) {
       .str();
 }
 
-KError UnroutedError(const http::Unrouted& unrouted) {
-  std::string reason = std::string(unrouted.method) + " " + std::string(unrouted.path);
-  if (unrouted.status == 405) {
-    return Error(KCode::kK405, reason + " (permitidos: " + std::string(unrouted.allow) + ")");
+KError FromRequestError(const http::RequestError& error) {
+  static const http::PerStatus<KCode> kCodes = {
+      .bad_request = KCode::kK400,
+      .not_found = KCode::kK404,
+      .method_not_allowed = KCode::kK405,
+      .timeout = KCode::kK408,
+      .too_large = KCode::kK413,
+      .headers_too_large = KCode::kK431,
+  };
+  std::string reason(error.message);
+  if (error.status == 404 || error.status == 405) {
+    reason = std::string(error.method) + " " + std::string(error.path);
+    if (error.status == 405) reason += " (permitidos: " + std::string(error.allow) + ")";
   }
-  return Error(KCode::kK404, reason);
+  return Error(kCodes.For(error.status), std::move(reason));
 }
 
 }  // namespace refundd::dialects::kushki

@@ -28,20 +28,28 @@ enum class KCode {
   kK042,  // currency differs from the original transaction's
   kK055,  // currency not allowed
   // refundd's own, where Kushki documents no code (docs/dialects/kushki.md): a path no Kushki
-  // route has, and a Kushki path asked with another method.
+  // route has, and a Kushki path asked with another method; and the server's refusals before
+  // routing: not valid HTTP, not received in time, body over the limit, headers over the limit.
   kK404,
   kK405,
+  kK400,
+  kK408,
+  kK413,
+  kK431,
 };
 
 // What kind of failure a code is, so each dialect can choose its HTTP status.
 enum class KKind {
-  kBadRequest,    // the request itself is malformed
-  kCredentials,   // authentication failed
-  kPrecondition,  // well-formed, but the transaction's state or a business rule refuses it
-  kConflict,      // idempotency: same key still running
-  kUnexpected,    // refundd failed (store); nothing was written; retry with the same key
-  kNoRoute,       // no such endpoint (404)
-  kNoMethod,      // the endpoint exists, not with this method (405)
+  kBadRequest,       // the request itself is malformed
+  kCredentials,      // authentication failed
+  kPrecondition,     // well-formed, but the transaction's state or a business rule refuses it
+  kConflict,         // idempotency: same key still running
+  kUnexpected,       // refundd failed (store); nothing was written; retry with the same key
+  kNoRoute,          // no such endpoint (404)
+  kNoMethod,         // the endpoint exists, not with this method (405)
+  kTimeout,          // the request was not received in time (408)
+  kTooLarge,         // the body is over the server's limit (413)
+  kHeadersTooLarge,  // the headers are over the server's limit (431)
 };
 
 struct KError {
@@ -71,7 +79,9 @@ KError ErrorFor(core::Refusal refusal);
 // {"code":"K0xx","message":"..."}
 std::string ErrorJson(const KError& error);
 
-// The router's 404/405 for a Kushki path: K404 or K405, with the method and path as the reason.
-KError UnroutedError(const http::Unrouted& unrouted);
+// The answer to a request on a Kushki path that the router cannot route or the server refused:
+// K404 or K405 with the method and path as the reason; K400, K408, K413 or K431 (kinds
+// kBadRequest, kTimeout, kTooLarge, kHeadersTooLarge) with the server's message as the reason.
+KError FromRequestError(const http::RequestError& error);
 
 }  // namespace refundd::dialects::kushki

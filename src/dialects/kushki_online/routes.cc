@@ -299,8 +299,8 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
   }
   // Unroutable requests: /card and /v1/refund are Kushki's alone; elsewhere under /v1 (shared
   // with the native API and Rapyd) a request is Kushki's when it carries a Kushki merchant id.
-  auto render = [](const http::Unrouted& u) {
-    return kushki::Respond(TheStyle(), kushki::UnroutedError(u));
+  auto render = [](const http::RequestError& u) {
+    return kushki::Respond(TheStyle(), kushki::FromRequestError(u));
   };
   auto kushki_headers = [](const http::Request& r) {
     return r.HasHeader(kPrivate.header) || r.HasHeader(kPublic.header);

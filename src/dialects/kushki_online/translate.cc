@@ -35,6 +35,12 @@ int StatusOf(kushki::KKind kind) {
       return 404;
     case kushki::KKind::kNoMethod:
       return 405;
+    case kushki::KKind::kTimeout:
+      return 408;
+    case kushki::KKind::kTooLarge:
+      return 413;
+    case kushki::KKind::kHeadersTooLarge:
+      return 431;
   }
   return 500;
 }

@@ -523,8 +523,8 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
                            kushki::Handle(engine, TheStyle(), kAuth, e.handler)});
   }
   // /pos is the card-present API's alone: every unroutable request there is answered K404/K405.
-  router.AddErrorSpace({"/pos", std::string(kDialect), nullptr, [](const http::Unrouted& u) {
-                          return kushki::Respond(TheStyle(), kushki::UnroutedError(u));
+  router.AddErrorSpace({"/pos", std::string(kDialect), nullptr, [](const http::RequestError& u) {
+                          return kushki::Respond(TheStyle(), kushki::FromRequestError(u));
                         }});
 }
 

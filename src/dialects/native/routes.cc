@@ -366,7 +366,7 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
   RegisterWebhookRoutes(router, engine);
   // Register after the dialects that claim parts of /v1 by their headers: native answers the
   // rest, in Stripe's shape, listing only native methods in a 405's Allow.
-  router.AddErrorSpace({"/v1", std::string(kDialect), nullptr, http::StripeUnrouted});
+  router.AddErrorSpace({"/v1", std::string(kDialect), nullptr, http::StripeRequestError});
 }
 
 }  // namespace refundd::dialects::native

@@ -103,18 +103,35 @@ Error Unavailable() {
           "with the same idempotency key."};
 }
 
-Error Unrouted(const http::Unrouted& unrouted) {
-  const std::string request = std::string(unrouted.method) + " " + std::string(unrouted.path);
-  if (unrouted.status == 405) {
-    return {405, "UNAUTHORIZED_API_CALL",
+Error FromRequestError(const http::RequestError& error) {
+  struct Code {
+    const char* code;
+    const char* action;  // the corrective action after the server's message
+  };
+  static const http::PerStatus<Code> kCodes = {
+      .bad_request = {"ERROR_INVALID_HTTP_REQUEST", "Send a well-formed HTTP/1.1 request."},
+      .not_found = {"UNAUTHORIZED_API_CALL", ""},
+      .method_not_allowed = {"UNAUTHORIZED_API_CALL", ""},
+      .timeout = {"ERROR_REQUEST_TIMEOUT", "Send the whole request without pausing."},
+      .too_large = {"ERROR_REQUEST_TOO_LARGE", "Send a smaller body."},
+      .headers_too_large = {"ERROR_HEADERS_TOO_LARGE", "Send fewer or shorter headers."},
+  };
+  const Code& c = kCodes.For(error.status);
+  const std::string request = std::string(error.method) + " " + std::string(error.path);
+  if (error.status == 405) {
+    return {405, c.code,
             "The request used a method that the endpoint does not support: " + request +
                 ". The request was rejected. Corrective action: Use one of the supported "
                 "methods: " +
-                std::string(unrouted.allow) + "."};
+                std::string(error.allow) + "."};
   }
-  return {404, "UNAUTHORIZED_API_CALL",
-          "The request used an endpoint that does not exist: " + request +
-              ". The request was rejected. Corrective action: Check the spelling of the path."};
+  if (error.status == 404) {
+    return {404, c.code,
+            "The request used an endpoint that does not exist: " + request +
+                ". The request was rejected. Corrective action: Check the spelling of the path."};
+  }
+  return {error.status, c.code,
+          std::string(error.message) + " The request was rejected. Corrective action: " + c.action};
 }
 
 Error ErrorFor(core::Refusal refusal) {

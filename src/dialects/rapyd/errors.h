@@ -35,11 +35,14 @@ Error Refund(std::string_view code, std::string_view message);     // 400 with a
 Error IdempotencyKeyInUse();                                       // 409 (refundd's)
 Error IdempotencyKeyReused();                                      // 400 (refundd's)
 Error Unavailable();                                               // 503 (refundd's)
-// The router's answer for a Rapyd request it cannot route: UNAUTHORIZED_API_CALL, the code Rapyd
-// gives for an endpoint that does not exist or a method the path does not support (Rapyd's
-// "Troubleshooting Authentication and Authorization Errors"), with HTTP 404 or 405 instead of
-// Rapyd's 401 and a message that names the method and path.
-Error Unrouted(const http::Unrouted& unrouted);
+// The answer to a Rapyd request the router cannot route or the server refused, with its HTTP
+// status. Unroutable: UNAUTHORIZED_API_CALL, the code Rapyd gives for an endpoint that does not
+// exist or a method the path does not support (Rapyd's "Troubleshooting Authentication and
+// Authorization Errors"), with HTTP 404 or 405 instead of Rapyd's 401 and a message that names the
+// method and path. Refused by the server (refundd's codes, Rapyd documents none):
+// ERROR_INVALID_HTTP_REQUEST (400), ERROR_REQUEST_TIMEOUT (408), ERROR_REQUEST_TOO_LARGE (413),
+// ERROR_HEADERS_TOO_LARGE (431).
+Error FromRequestError(const http::RequestError& error);
 
 Error ErrorFor(core::Refusal refusal);
 

@@ -356,7 +356,7 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
   // Unroutable requests: /v1/payments is Rapyd's alone (its routes answer anyone there, as
   // above); elsewhere under /v1, shared with the native API, a request with Rapyd's access_key
   // header is Rapyd's.
-  auto render = [](const http::Unrouted& u) { return ErrorResponse(Unrouted(u)); };
+  auto render = [](const http::RequestError& u) { return ErrorResponse(FromRequestError(u)); };
   const std::string dialect(kDialect);
   router.AddErrorSpace({"/v1/payments", dialect, nullptr, render});
   router.AddErrorSpace({"/v1", dialect, ClaimsRequest, render});

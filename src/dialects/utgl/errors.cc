@@ -26,13 +26,23 @@ Error NotFound(std::string_view code, std::string_view what, std::string_view id
   return {404, std::string(code), "No " + std::string(what) + " '" + std::string(id) + "'."};
 }
 
-Error Unrouted(const http::Unrouted& unrouted) {
-  const std::string request = std::string(unrouted.method) + " " + std::string(unrouted.path);
-  if (unrouted.status == 405) {
-    return {405, "METHOD_NOT_ALLOWED",
-            "Method not allowed: " + request + " (allowed: " + std::string(unrouted.allow) + ")."};
+Error FromRequestError(const http::RequestError& error) {
+  static const http::PerStatus<const char*> kCodes = {
+      .bad_request = "BAD_REQUEST",
+      .not_found = "NOT_FOUND",
+      .method_not_allowed = "METHOD_NOT_ALLOWED",
+      .timeout = "REQUEST_TIMEOUT",
+      .too_large = "PAYLOAD_TOO_LARGE",
+      .headers_too_large = "HEADERS_TOO_LARGE",
+  };
+  const std::string request = std::string(error.method) + " " + std::string(error.path);
+  std::string message(error.message);
+  if (error.status == 405) {
+    message = "Method not allowed: " + request + " (allowed: " + std::string(error.allow) + ").";
+  } else if (error.status == 404) {
+    message = "No such endpoint: " + request + ".";
   }
-  return {404, "NOT_FOUND", "No such endpoint: " + request + "."};
+  return {error.status, kCodes.For(error.status), std::move(message)};
 }
 
 Error InvalidOtp() { return {400, "INVALID_OTP", "The one-time password is not valid."}; }

@@ -31,9 +31,11 @@ Error BindingAlreadyConfirmed();  // 409 BINDING_ALREADY_CONFIRMED
 Error IdempotencyKeyInUse();      // 409 IDEMPOTENCY_KEY_IN_USE
 Error IdempotencyKeyReused();     // 422 IDEMPOTENCY_KEY_REUSED
 Error Unavailable();              // 503 SERVICE_UNAVAILABLE
-// The router's answer under /partner-connect: 404 NOT_FOUND (no such endpoint) or
-// 405 METHOD_NOT_ALLOWED (the endpoint takes other methods; every Partner Connect call is a POST).
-Error Unrouted(const http::Unrouted& unrouted);
+// The answer to a request under /partner-connect that the router cannot route or the server
+// refused, with its HTTP status: 404 NOT_FOUND (no such endpoint), 405 METHOD_NOT_ALLOWED (every
+// Partner Connect call is a POST), 400 BAD_REQUEST (not valid HTTP), 408 REQUEST_TIMEOUT,
+// 413 PAYLOAD_TOO_LARGE, 431 HEADERS_TOO_LARGE (refundd's codes; UTGL publishes none).
+Error FromRequestError(const http::RequestError& error);
 
 Error ErrorFor(core::Refusal refusal);
 

@@ -353,12 +353,12 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
     router.Add(http::Route{"POST", e.pattern, std::string(kDialect), nullptr,
                            /*fallback=*/true, Handle(engine, e.handler)});
   }
-  router.AddErrorSpace({"/partner-connect", std::string(kDialect), nullptr,
-                        [](const http::Unrouted& u) {
-                          http::Response r = ErrorResponse(Unrouted(u));
-                          r.headers.emplace_back("x-request-id", common::RandomUuid());
-                          return r;
-                        }});
+  router.AddErrorSpace(
+      {"/partner-connect", std::string(kDialect), nullptr, [](const http::RequestError& u) {
+         http::Response r = ErrorResponse(FromRequestError(u));
+         r.headers.emplace_back("x-request-id", common::RandomUuid());
+         return r;
+       }});
 }
 
 }  // namespace refundd::dialects::utgl
