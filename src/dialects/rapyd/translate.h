@@ -21,6 +21,13 @@ namespace refundd::dialects::rapyd {
 template <typename T>
 using Parsed = Result<T, Error>;
 
+// Percentages carry up to four decimals ("33.3333"); as an integer of ten-thousandths they are
+// weights for SplitProportionally, and a split adds up when they sum to 100.
+constexpr core::Currency kPercent{"PCT", 4};
+constexpr int64_t kHundredPercent = 100 * 10'000;
+// A split names at most this many wallets (so sums of their amounts stay far from overflow).
+constexpr std::size_t kMaxWallets = 50;
+
 // What a payment keeps in Payment::attrs besides the core's fields.
 struct PaymentAttrs {
   std::string method_type;  // "us_visa_card", "mx_oxxo_cash", ... ("" for a saved method id)
