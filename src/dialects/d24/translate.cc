@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/money.h"
+#include "dialects/common/attrs_json.h"
 #include "dialects/common/fields.h"
 #include "dialects/common/json_writer.h"
 #include "dialects/common/time_text.h"
@@ -19,26 +20,9 @@ using common::Fields;
 
 namespace {
 
-std::string Text(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-int64_t Number(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-bool Flag(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
-
-json::object ParseAttrs(std::string_view attrs) {
-  boost::system::error_code ec;
-  json::value v = json::parse(attrs, ec);
-  return !ec && v.is_object() ? std::move(v.get_object()) : json::object();
-}
+using common::Flag;
+using common::Number;
+using common::Text;
 
 // Two upper-case letters (ISO 3166-1 alpha-2), upper-cased from any case.
 std::optional<std::string> CountryCode(std::string_view text) {
@@ -81,7 +65,7 @@ std::string EncodeDepositAttrs(const DepositAttrs& a) {
 }
 
 DepositAttrs DecodeDepositAttrs(std::string_view attrs) {
-  json::object o = ParseAttrs(attrs);
+  json::object o = common::ParseObject(attrs);
   DepositAttrs a;
   a.deposit_id = Number(o, "deposit_id");
   a.user_id = Number(o, "user_id");
@@ -109,7 +93,7 @@ std::string EncodeRefundAttrs(const RefundAttrs& a) {
 }
 
 RefundAttrs DecodeRefundAttrs(std::string_view attrs) {
-  json::object o = ParseAttrs(attrs);
+  json::object o = common::ParseObject(attrs);
   RefundAttrs a;
   a.refund_id = Number(o, "refund_id");
   a.card = Flag(o, "card");

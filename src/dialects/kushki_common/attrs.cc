@@ -2,36 +2,18 @@
 
 #include <boost/json.hpp>
 
+#include "dialects/common/attrs_json.h"
+
 namespace refundd::dialects::kushki {
 
 namespace json = boost::json;
 
 namespace {
 
-json::object ParseObject(std::string_view text) {
-  json::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.get_object());
-}
+using common::ParseObject;
 
 void PutString(json::object& o, std::string_view key, const std::string& value) {
   if (!value.empty()) o[key] = value;
-}
-
-std::string GetString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-int64_t GetInt(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-json::object GetObject(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_object() ? v->get_object() : json::object();
 }
 
 }  // namespace
@@ -61,23 +43,23 @@ std::string EncodePaymentAttrs(const PaymentAttrs& a) {
 PaymentAttrs DecodePaymentAttrs(std::string_view text) {
   json::object o = ParseObject(text);
   PaymentAttrs a;
-  a.kind = GetString(o, "kind");
-  a.ticket_number = GetString(o, "ticket");
-  a.transaction_reference = GetString(o, "reference");
-  a.capture_ticket_number = GetString(o, "capture_ticket");
-  a.capture_transaction_reference = GetString(o, "capture_reference");
-  a.void_ticket_number = GetString(o, "void_ticket");
-  a.void_transaction_reference = GetString(o, "void_reference");
-  a.approved_ms = GetInt(o, "approved_ms");
-  a.brand = GetString(o, "brand");
-  a.bin = GetString(o, "bin");
-  a.last4 = GetString(o, "last4");
-  a.holder = GetString(o, "holder");
-  a.token = GetString(o, "token");
-  a.client_transaction_id = GetString(o, "client_transaction_id");
-  a.approval_code = GetString(o, "approval_code");
-  a.day = GetString(o, "day");
-  a.given = GetObject(o, "given");
+  a.kind = common::Text(o, "kind");
+  a.ticket_number = common::Text(o, "ticket");
+  a.transaction_reference = common::Text(o, "reference");
+  a.capture_ticket_number = common::Text(o, "capture_ticket");
+  a.capture_transaction_reference = common::Text(o, "capture_reference");
+  a.void_ticket_number = common::Text(o, "void_ticket");
+  a.void_transaction_reference = common::Text(o, "void_reference");
+  a.approved_ms = common::Number(o, "approved_ms");
+  a.brand = common::Text(o, "brand");
+  a.bin = common::Text(o, "bin");
+  a.last4 = common::Text(o, "last4");
+  a.holder = common::Text(o, "holder");
+  a.token = common::Text(o, "token");
+  a.client_transaction_id = common::Text(o, "client_transaction_id");
+  a.approval_code = common::Text(o, "approval_code");
+  a.day = common::Text(o, "day");
+  a.given = common::Object(o, "given");
   return a;
 }
 
@@ -103,21 +85,21 @@ std::string EncodeRefundAttrs(const RefundAttrs& a) {
 RefundAttrs DecodeRefundAttrs(std::string_view text) {
   json::object o = ParseObject(text);
   RefundAttrs a;
-  a.kind = GetString(o, "kind");
-  a.ticket_number = GetString(o, "ticket");
-  a.transaction_reference = GetString(o, "reference");
-  a.sale_ticket_number = GetString(o, "sale_ticket");
-  a.sale_transaction_reference = GetString(o, "sale_reference");
+  a.kind = common::Text(o, "kind");
+  a.ticket_number = common::Text(o, "ticket");
+  a.transaction_reference = common::Text(o, "reference");
+  a.sale_ticket_number = common::Text(o, "sale_ticket");
+  a.sale_transaction_reference = common::Text(o, "sale_reference");
   const json::value* unreferenced = o.if_contains("unreferenced");
   a.unreferenced = unreferenced && unreferenced->is_bool() && unreferenced->get_bool();
-  for (const auto& kv : GetObject(o, "buckets")) {
+  for (const auto& kv : common::Object(o, "buckets")) {
     if (kv.value().is_int64()) {
       a.buckets.push_back({std::string(kv.key()), kv.value().get_int64()});
     }
   }
-  a.client_transaction_id = GetString(o, "client_transaction_id");
-  a.approval_code = GetString(o, "approval_code");
-  a.given = GetObject(o, "given");
+  a.client_transaction_id = common::Text(o, "client_transaction_id");
+  a.approval_code = common::Text(o, "approval_code");
+  a.given = common::Object(o, "given");
   return a;
 }
 

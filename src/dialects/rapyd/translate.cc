@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/money.h"
+#include "dialects/common/attrs_json.h"
 #include "dialects/common/fields.h"
 #include "dialects/common/json_writer.h"
 
@@ -17,21 +18,9 @@ using common::ShortestDecimal;
 
 namespace {
 
-std::string Text(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-int64_t Number(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-json::object ParseObject(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return !ec && v.is_object() ? std::move(v.get_object()) : json::object();
-}
+using common::Number;
+using common::ParseObject;
+using common::Text;
 
 std::string MetadataOrEmpty(const std::string& metadata_json) {
   return metadata_json.empty() ? "{}" : metadata_json;

@@ -5,6 +5,7 @@
 #include "base/ids.h"
 #include "core/money.h"
 #include "crypto/crypto.h"
+#include "dialects/common/attrs_json.h"
 #include "dialects/common/fields.h"
 #include "dialects/common/json_writer.h"
 #include "dialects/common/time_text.h"
@@ -20,21 +21,9 @@ using common::Fields;
 
 namespace {
 
-std::string Text(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-int64_t Number(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-json::object ParseObject(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return !ec && v.is_object() ? std::move(v.get_object()) : json::object();
-}
+using common::Number;
+using common::ParseObject;
+using common::Text;
 
 Parsed<const json::object*> Object(const json::value& body) {
   if (!body.is_object()) return Err(Validation("The body must be a JSON object."));
