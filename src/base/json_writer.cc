@@ -51,7 +51,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
   Level& top = stack_.back();
   if (!top.empty) out_.push_back(',');
   top.empty = false;
-  AppendQuoted(key);
+  AppendJsonString(out_, key);
   out_.push_back(':');
   top.expecting_value = true;
   return *this;
@@ -59,7 +59,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 
 JsonWriter& JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendQuoted(value);
+  AppendJsonString(out_, value);
   return *this;
 }
 
@@ -68,39 +68,39 @@ bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 }  // namespace
 
 // Runs of characters that need no escaping are appended in one piece.
-void JsonWriter::AppendQuoted(std::string_view value) {
+void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out_.push_back('"');
+  out.push_back('"');
   std::size_t run = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
     if (!NeedsEscape(c)) continue;
-    out_.append(value.data() + run, i - run);
+    out.append(value.data() + run, i - run);
     run = i + 1;
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        out += "\\\"";
         break;
       case '\\':
-        out_ += "\\\\";
+        out += "\\\\";
         break;
       case '\n':
-        out_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        out_ += "\\r";
+        out += "\\r";
         break;
       case '\t':
-        out_ += "\\t";
+        out += "\\t";
         break;
       default:
-        out_ += "\\u00";
-        out_.push_back(kHex[c >> 4]);
-        out_.push_back(kHex[c & 15]);
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
     }
   }
-  out_.append(value.data() + run, value.size() - run);
-  out_.push_back('"');
+  out.append(value.data() + run, value.size() - run);
+  out.push_back('"');
 }
 
 JsonWriter& JsonWriter::Int(int64_t value) {

@@ -10,6 +10,10 @@
 
 namespace refundd {
 
+// Appends `value` to `out` as a JSON string literal, quotes included, escaped per RFC 8259 (the
+// one escaping routine of refundd's JSON writers).
+void AppendJsonString(std::string& out, std::string_view value);
+
 class JsonWriter {
  public:
   JsonWriter() { out_.reserve(512); }
@@ -33,7 +37,6 @@ class JsonWriter {
 
  private:
   void BeforeValue();
-  void AppendQuoted(std::string_view value);
   struct Level {
     bool is_object;
     bool empty = true;

@@ -1,9 +1,7 @@
 #include "dialects/common/json_writer.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
-
 #include "base/check.h"
+#include "base/json_writer.h"
 
 namespace refundd::dialects::common {
 
@@ -24,18 +22,20 @@ bool PlainDecimal(std::string_view s) {
 }  // namespace
 
 std::string Quote(std::string_view text) {
-  return boost::json::serialize(boost::json::string(text));
+  std::string out;
+  AppendJsonString(out, text);
+  return out;
 }
 
 void JsonObject::Key(std::string_view key) {
   if (!body_.empty()) body_.push_back(',');
-  body_ += Quote(key);
+  AppendJsonString(body_, key);
   body_.push_back(':');
 }
 
 JsonObject& JsonObject::Str(std::string_view key, std::string_view value) {
   Key(key);
-  body_ += Quote(value);
+  AppendJsonString(body_, value);
   return *this;
 }
 

@@ -2,7 +2,8 @@
 // A small JSON writer for dialect responses whose amounts must be printed as exact decimal text
 // (from int64 minor units, never through a double): Boost.JSON can only print numbers it holds
 // as doubles. Members come out in the order they were added. Keys and strings are escaped by
-// Boost.JSON. Not thread-safe; a value type.
+// base/json_writer's AppendJsonString, like every JSON refundd writes. Not thread-safe; a value
+// type.
 
 #include <cstdint>
 #include <string>
