@@ -107,6 +107,10 @@ void Engine::Write(WriteCall call) {
   };
   job.claim_merchant_id = pending->call.merchant_id;
   job.claim_key = pending->call.idempotency_key;
+  if (!pending->call.lock_payment_id.empty()) {
+    job.lock_merchant_id = pending->call.merchant_id;
+    job.lock_payment_id = pending->call.lock_payment_id;
+  }
   store_.Submit(std::move(job));
 }
 

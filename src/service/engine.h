@@ -43,6 +43,9 @@ struct WriteCall {
   std::string merchant_id;
   std::string idempotency_key;  // "" when the request has none
   std::string fingerprint;      // RequestFingerprint() of the request (used with a key)
+  // The payment `run` will lock, when known before it runs ("" when not): a hint for the store
+  // (WriteJob::lock_payment_id); a wrong one costs time, never correctness.
+  std::string lock_payment_id;
   // Runs on the writer inside the transaction and produces the response. Set `keep` to false to
   // roll back this call's writes (store errors); the response is then not remembered for the key
   // and the client gets answers.unavailable().

@@ -121,6 +121,11 @@ struct WriteJob {
   // from what that found. Both empty when the job claims no key.
   std::string claim_merchant_id = {};
   std::string claim_key = {};
+  // Optional: the payment apply() will lock (LoadPaymentForUpdate), when the caller knows it
+  // before the job runs. A backend may lock the payments of a whole batch in one round trip
+  // before running it. Only a hint: a wrong or missing one costs time, never correctness.
+  std::string lock_merchant_id = {};
+  std::string lock_payment_id = {};
 };
 
 class Store : public OutboxStore {

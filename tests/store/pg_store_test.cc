@@ -1,15 +1,19 @@
 // What the PostgreSQL backend adds to the contract: a job whose payment another transaction holds
 // is postponed and runs again (first in a later batch, where it waits), and writers and readers
-// whose connections the server killed reconnect, the batch in flight being answered done(false).
+// whose connections the server killed reconnect, the batch in flight being answered done(false);
+// payments named by jobs (WriteJob::lock_payment_id) and locked up front are only a shortcut.
 // Runs when REFUNDD_TEST_PG_URL names a server (scripts/with-postgres.sh).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "core/money.h"
 #include "store/postgres/pg_store.h"
@@ -93,6 +97,128 @@ TEST_F(PostgresStoreTest, AJobWhosePaymentIsHeldElsewhereRunsAgainAfterwards) {
   EXPECT_GE(held_runs.load(), 1);
   EXPECT_EQ(store_->ReadPayment("mer_a", "pi_held").value()->refunded_minor, 10);
   EXPECT_EQ(store_->ReadPayment("mer_a", "pi_free").value()->refunded_minor, 10);
+}
+
+// A job that refunds `amount` of (merchant, id) if that much is left, naming (hint_merchant,
+// hint_id) as the payment it locks; every `fail_every`th such job changes the payment and then
+// rolls back. *refunded says whether its last run refunded.
+WriteJob RefundJob(const std::string& merchant, const std::string& id, const std::string& hint_merchant,
+                   const std::string& hint_id, int64_t amount, bool roll_back,
+                   std::shared_ptr<std::atomic<bool>> refunded, std::function<void(bool)> done) {
+  WriteJob job;
+  job.apply = [=](WriteTx& tx) {
+    refunded->store(false);
+    auto p = tx.LoadPaymentForUpdate(merchant, id);
+    if (!p.ok() || !p.value()) return false;
+    core::Payment payment = *p.value();
+    if (payment.captured_minor - payment.refunded_minor < amount) return true;  // refused
+    payment.refunded_minor += amount;
+    if (!tx.UpdatePayment(payment).ok()) return false;
+    if (roll_back) return false;
+    refunded->store(true);
+    return true;
+  };
+  job.done = std::move(done);
+  job.lock_merchant_id = hint_merchant;
+  job.lock_payment_id = hint_id;
+  return job;
+}
+
+TEST_F(PostgresStoreTest, BatchesOnTwoStoresNamingTheSamePaymentNeverRefundTooMuch) {
+  ASSERT_TRUE(store_->SubmitAndWait([](WriteTx& tx) {
+    return tx.InsertPayment(Paid("pi_shared")).ok() && tx.InsertPayment(Paid("pi_side")).ok();
+  }));
+  auto second = PostgresStore::Open({conninfo_, 2, 64});  // another node on the same database
+  ASSERT_TRUE(second.ok()) << second.error();
+  std::unique_ptr<PostgresStore> node2 = std::move(second).value();
+  // Another transaction holds pi_shared while the first jobs are queued: they find it held.
+  ASSERT_TRUE(other_->Simple("BEGIN").ok());
+  ASSERT_TRUE(other_->Exec("SELECT 1 FROM payments WHERE id = 'pi_shared' FOR UPDATE").ok());
+
+  constexpr int kJobs = 300;  // of 10 each on 1000 captured: 100 can succeed
+  std::atomic<int> committed{0}, refunded{0}, side_refunded{0};
+  std::vector<std::promise<void>> finished(kJobs);
+  std::vector<std::thread> submitters;
+  for (int node = 0; node < 2; ++node) {
+    submitters.emplace_back([&, node] {
+      PostgresStore& store = node == 0 ? *store_ : *node2;
+      for (int i = node; i < kJobs; i += 2) {
+        auto did = std::make_shared<std::atomic<bool>>(false);
+        const bool side = i % 5 == 0;  // some jobs refund pi_side, so batches name both
+        const bool roll_back = i % 7 == 0;
+        store.Submit(RefundJob("mer_a", side ? "pi_side" : "pi_shared", "mer_a",
+                               side ? "pi_side" : "pi_shared", 10, roll_back, did,
+                               [&, did, side, i](bool c) {
+                                 if (c) ++committed;
+                                 if (c && did->load()) ++(side ? side_refunded : refunded);
+                                 finished[i].set_value();
+                               }));
+        if (i % 32 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(other_->Simple("COMMIT").ok());
+  for (auto& t : submitters) t.join();
+  for (auto& f : finished) f.get_future().wait();
+  node2->Close();
+
+  EXPECT_EQ(committed.load(), kJobs);
+  const core::Payment shared = *store_->ReadPayment("mer_a", "pi_shared").value();
+  const core::Payment side = *store_->ReadPayment("mer_a", "pi_side").value();
+  EXPECT_EQ(shared.refunded_minor, 10 * refunded.load());
+  EXPECT_EQ(side.refunded_minor, 10 * side_refunded.load());
+  EXPECT_LE(shared.refunded_minor, shared.captured_minor);
+  // 240 jobs on pi_shared, 206 of them kept: the payment is refunded in full, and no more.
+  EXPECT_EQ(shared.refunded_minor, 1000);
+  EXPECT_EQ(side.refunded_minor, 10 * (60 - 9));  // 60 on pi_side, 9 of them rolled back
+}
+
+TEST_F(PostgresStoreTest, AHintNamingNoSuchPaymentOrAnotherMerchantsChangesNothing) {
+  ASSERT_TRUE(store_->CreateMerchant({"mer_b", "b", 1}, {}).ok());
+  ASSERT_TRUE(store_->SubmitAndWait([](WriteTx& tx) {
+    core::Payment b = Paid("pi_b");
+    b.merchant_id = "mer_b";
+    return tx.InsertPayment(Paid("pi_a")).ok() && tx.InsertPayment(b).ok();
+  }));
+  // (merchant, payment, hint merchant, hint payment): wrong hints of every kind, first or not.
+  const std::vector<std::array<std::string, 4>> jobs = {
+      {"mer_a", "pi_a", "mer_a", "pi_none"},  // no such payment
+      {"mer_a", "pi_a", "mer_a", "pi_b"},     // another merchant's payment id
+      {"mer_a", "pi_a", "mer_b", "pi_b"},     // another merchant's payment
+      {"mer_b", "pi_b", "mer_b", "pi_a"},
+      {"mer_a", "pi_a", "", ""},              // none
+      {"mer_b", "pi_b", "mer_a", "pi_a"},
+      {"mer_a", "pi_a", "mer_a", "pi_a"},     // right
+      {"mer_b", "pi_b", "mer_b", "pi_b"},
+  };
+  for (int round = 0; round < 5; ++round) {
+    // Each order puts another kind of hint first in the batch.
+    std::vector<std::promise<bool>> done(jobs.size());
+    std::vector<std::shared_ptr<std::atomic<bool>>> did;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const auto& j = jobs[(i + round) % jobs.size()];
+      did.push_back(std::make_shared<std::atomic<bool>>(false));
+      store_->Submit(RefundJob(j[0], j[1], j[2], j[3], 10, /*roll_back=*/i == 3, did.back(),
+                               [&done, i](bool c) { done[i].set_value(c); }));
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      EXPECT_TRUE(done[i].get_future().get());
+      EXPECT_EQ(did[i]->load(), i != 3);
+    }
+  }
+  // Per round: 7 jobs kept, the rolled-back one alternating between the merchants.
+  int a = 0, b = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (i == 3) continue;
+      (jobs[(i + round) % jobs.size()][0] == "mer_a" ? a : b) += 10;
+    }
+  }
+  EXPECT_EQ(store_->ReadPayment("mer_a", "pi_a").value()->refunded_minor, a);
+  EXPECT_EQ(store_->ReadPayment("mer_b", "pi_b").value()->refunded_minor, b);
+  EXPECT_FALSE(store_->ReadPayment("mer_a", "pi_b").value().has_value());
+  EXPECT_FALSE(store_->ReadPayment("mer_a", "pi_none").value().has_value());
 }
 
 TEST_F(PostgresStoreTest, ConnectionsTheServerKillsAreReplaced) {

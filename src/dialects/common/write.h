@@ -17,10 +17,12 @@ using Run = std::function<http::Response(store::WriteTx& tx, int64_t now_ms, boo
 
 // Runs `run` for `merchant_id`. `key` is the idempotency key as the client sent it ("" for none);
 // with one, the request's fingerprint is its method, path and decoded `params`. `answers` must
-// outlive the call (dialects keep them static). `reply` is called exactly once.
+// outlive the call (dialects keep them static). `reply` is called exactly once. `lock_payment_id`,
+// when known, is the payment `run` will lock (a hint for the store: WriteCall::lock_payment_id).
 void WriteOnce(service::Engine& engine, const std::string& merchant_id, std::string_view scope,
                std::string_view key, const http::Request& request, const boost::json::value& params,
-               const service::DialectAnswers& answers, http::Reply reply, Run run);
+               const service::DialectAnswers& answers, http::Reply reply, Run run,
+               std::string lock_payment_id = "");
 
 // Whether a body is empty or only whitespace (a POST without parameters).
 bool Blank(std::string_view body);

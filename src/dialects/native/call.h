@@ -31,8 +31,10 @@ using CallHandler = std::function<void(Call&)>;
 
 // Wraps a handler with auth (Bearer or Basic secret key) and body/query decoding.
 http::RouteHandler Handle(service::Engine& engine, CallHandler handler);
-// Runs `run` through the engine with the request's Idempotency-Key.
-void Write(Call& call, std::function<http::Response(store::WriteTx&, int64_t, bool&)> run);
+// Runs `run` through the engine with the request's Idempotency-Key; `lock_payment_id`, when
+// known, is the payment `run` will lock (a hint for the store).
+void Write(Call& call, std::function<http::Response(store::WriteTx&, int64_t, bool&)> run,
+           std::string lock_payment_id = "");
 // 503 store_unavailable.
 http::Response Unavailable();
 // Maps a use-case error to the response; store errors roll the call back (keep = false).

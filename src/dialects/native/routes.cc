@@ -102,8 +102,8 @@ http::Response ErrorOf(const service::UseCaseError& e, std::string_view object_n
 }
 
 // Runs `run` through the engine with the request's Idempotency-Key.
-void Write(Call& call,
-           std::function<http::Response(store::WriteTx&, int64_t, bool&)> run) {
+void Write(Call& call, std::function<http::Response(store::WriteTx&, int64_t, bool&)> run,
+           std::string lock_payment_id) {
   std::string_view key = call.request.Header("idempotency-key");
   if (key.size() > kMaxIdempotencyKey) {
     return call.Fail(ApiError{400, "invalid_request_error", "parameter_invalid",
@@ -115,6 +115,7 @@ void Write(Call& call,
   if (!key.empty()) {
     w.fingerprint = service::RequestFingerprint(call.request.method, call.request.path, call.params);
   }
+  w.lock_payment_id = std::move(lock_payment_id);
   w.run = std::move(run);
   w.answers = &Answers();
   w.reply = std::move(call.reply);
@@ -242,6 +243,7 @@ void CreateRefund(Call& call) {
   auto parsed = ParseCreateRefund(call.params);
   if (!parsed.ok()) return call.Fail(parsed.error());
   RefundInput in = std::move(parsed).value();
+  std::string payment_id = in.payment_id;  // known now (a charge id maps to its payment's)
   Write(call, [merchant = call.merchant_id, in = std::move(in)](store::WriteTx& tx, int64_t now,
                                                                 bool& keep) {
     const bool by_charge = !in.charge_id.empty();
@@ -264,7 +266,7 @@ void CreateRefund(Call& call) {
                      created.error().payment.get(), keep);
     }
     return Ok(RefundJson(created.value().refund));
-  });
+  }, std::move(payment_id));
 }
 
 void GetRefund(Call& call) {

@@ -65,14 +65,15 @@ http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
 
 using common::Run;
 
-// Runs `run` once per `idempotency` header value, for 24 hours.
-void Write(Call& call, Run run) {
+// Runs `run` once per `idempotency` header value, for 24 hours. `lock_payment_id`: the payment
+// `run` will lock, when known (a hint for the store).
+void Write(Call& call, Run run, std::string lock_payment_id = "") {
   std::string_view key = call.request.Header("idempotency");
   if (key.size() > kMaxIdempotencyKey) {
     return call.Fail(InvalidFields("The idempotency header must be at most 255 characters."));
   }
   common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
-                    Answers(), std::move(call.reply), std::move(run));
+                    Answers(), std::move(call.reply), std::move(run), std::move(lock_payment_id));
 }
 
 http::Response StoreFailed(bool& keep) {
@@ -228,6 +229,7 @@ Error PaymentNotRefundable(std::string_view id) {
 void CreateRefund(Call& call) {
   auto parsed = ParseCreateRefund(call.body);
   if (!parsed.ok()) return call.Fail(parsed.error());
+  std::string payment_id = parsed.value().payment_id;
   Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
                   store::WriteTx& tx, int64_t now, bool& keep) {
     http::Response response;
@@ -255,7 +257,7 @@ void CreateRefund(Call& call) {
       return ErrorOf(created.error(), PaymentNotRefundable(in.payment_id), keep);
     }
     return Ok(RefundJson(created.value().refund));
-  });
+  }, std::move(payment_id));
 }
 
 void GetRefund(Call& call) {

@@ -89,6 +89,21 @@ std::optional<core::Payment> PaymentOf(const Rows& rows) {
   return PaymentAt(rows, 0);
 }
 
+Conn::Piped PaymentsSkipLockedStatement(const ArrayLiteral& merchants, const ArrayLiteral& ids) {
+  static const std::string sql =
+      Sql("SELECT ", kPaymentColumns,
+          " FROM payments WHERE (merchant_id, id) IN (SELECT * FROM unnest($1::text[], "
+          "$2::text[])) ORDER BY merchant_id, id FOR UPDATE SKIP LOCKED");
+  return {sql.c_str(), Params().Add(merchants.Finish()).Add(ids.Finish())};
+}
+
+std::vector<core::Payment> PaymentsOf(const Rows& rows) {
+  std::vector<core::Payment> out;
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) out.push_back(PaymentAt(rows, i));
+  return out;
+}
+
 StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::string& merchant_id,
                                                        const std::string& payment_id, Lock lock) {
   Conn::Piped statement = PaymentStatement(merchant_id, payment_id, lock);

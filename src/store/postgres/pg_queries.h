@@ -20,6 +20,11 @@ StoreResult<std::optional<core::Payment>> QueryPayment(Conn& conn, const std::st
 Conn::Piped PaymentStatement(const std::string& merchant_id, const std::string& payment_id,
                              Lock lock);
 std::optional<core::Payment> PaymentOf(const Rows& rows);
+// Locks the payments (merchants[i], ids[i]) that no other transaction holds (FOR UPDATE SKIP
+// LOCKED), in (merchant_id, id) order; PaymentsOf() reads back those it locked (same columns as
+// PaymentStatement). A pair naming no payment is ignored.
+Conn::Piped PaymentsSkipLockedStatement(const ArrayLiteral& merchants, const ArrayLiteral& ids);
+std::vector<core::Payment> PaymentsOf(const Rows& rows);
 StoreResult<std::optional<core::Refund>> QueryRefund(Conn& conn, const std::string& merchant_id,
                                                      const std::string& refund_id, Lock lock);
 // After a kSkip read found nothing: whether the row exists (so another transaction holds it).

@@ -234,16 +234,40 @@ PostgresStore::Outcome PostgresStore::RunOnce(Conn& conn, std::vector<WriteJob>&
   for (const WriteJob& job : jobs) {
     if (!job.claim_key.empty()) keys.emplace_back(job.claim_merchant_id, job.claim_key);
   }
-  if (keys.empty()) {
+  // The payments the jobs named, locked in the same round trip when the first job names one: it
+  // waits for its own (as it would in LoadPaymentForUpdate, holding no other payment yet), the
+  // others are taken only if free. A batch whose first job names none locks nothing up front, so
+  // that job never waits for a row while holding payments of later jobs.
+  std::vector<std::pair<std::string, std::string>> others;
+  if (!jobs[0].lock_payment_id.empty()) {
+    for (std::size_t i = 1; i < jobs.size(); ++i) {
+      if (!jobs[i].lock_payment_id.empty()) {
+        others.emplace_back(jobs[i].lock_merchant_id, jobs[i].lock_payment_id);
+      }
+    }
+  }
+  const bool lock_up_front = !jobs[0].lock_payment_id.empty();
+  if (keys.empty() && !lock_up_front) {
     if (auto begun = conn.Simple("BEGIN"); !begun.ok()) return classify(begun.error());
   } else {
-    // One round trip: BEGIN and the claim of every key the batch will use.
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    auto begun = conn.Pipeline({{"BEGIN", Params()}, PgWriteTx::ClaimAll(std::move(keys), now_ms)});
+    // One round trip: BEGIN, the claim of every key the batch will use, the named payments' locks.
+    std::vector<Conn::Piped> statements{{"BEGIN", Params()}};
+    if (!keys.empty()) {
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      statements.push_back(PgWriteTx::ClaimAll(std::move(keys), now_ms));
+    }
+    const std::size_t locks_at = statements.size();
+    if (lock_up_front) {
+      for (Conn::Piped& s : tx.LockAll({jobs[0].lock_merchant_id, jobs[0].lock_payment_id}, others)) {
+        statements.push_back(std::move(s));
+      }
+    }
+    auto begun = conn.Pipeline(statements);
     if (!begun.ok()) return classify(begun.error());
-    tx.TakeClaims(begun.value()[1]);
+    if (locks_at > 1) tx.TakeClaims(begun.value()[1]);
+    if (lock_up_front) tx.TakeLocks(begun.value(), locks_at);
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     tx.BeginJob(/*wait_for_locks=*/i == 0);

@@ -130,6 +130,73 @@ void PgWriteTx::TakeClaims(const Rows& rows) {
   }
 }
 
+std::vector<Conn::Piped> PgWriteTx::LockAll(
+    const std::pair<std::string, std::string>& first,
+    const std::vector<std::pair<std::string, std::string>>& others) {
+  std::vector<Conn::Piped> out;
+  std::set<std::pair<std::string, std::string>> named;
+  lock_objects_.clear();
+  auto name = [&](const std::pair<std::string, std::string>& p) {
+    if (!named.insert(p).second) return false;
+    std::vector<std::string> objects =
+        hints_ ? hints_->Objects(Key(p.first, p.second)) : std::vector<std::string>();
+    if (!objects.empty()) lock_objects_.emplace_back(Key(p.first, p.second), std::move(objects));
+    return true;
+  };
+  name(first);
+  out.push_back(PaymentStatement(first.first, first.second, Lock::kWait));
+  ArrayLiteral merchants, ids;
+  int count = 0;
+  for (const auto& p : others) {
+    if (!name(p)) continue;
+    merchants.Add(p.first), ids.Add(p.second);
+    ++count;
+  }
+  lock_others_sent_ = count > 0;
+  if (lock_others_sent_) out.push_back(PaymentsSkipLockedStatement(merchants, ids));
+  ArrayLiteral object_merchants, objects;
+  for (const auto& [payment, names] : lock_objects_) {
+    const std::string merchant = payment.substr(0, payment.find('\n'));
+    for (const std::string& o : names) object_merchants.Add(merchant), objects.Add(o);
+  }
+  lock_sequences_sent_ = !lock_objects_.empty();
+  if (lock_sequences_sent_) {
+    out.push_back({"SELECT merchant_id, object_id, MAX(object_seq) FROM events WHERE "
+                   "(merchant_id, object_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+                   "GROUP BY merchant_id, object_id",
+                   Params().Add(object_merchants.Finish()).Add(objects.Finish())});
+  }
+  return out;
+}
+
+void PgWriteTx::TakeLocks(const std::vector<Rows>& results, std::size_t from) {
+  std::vector<core::Payment> locked;
+  if (auto first = PaymentOf(results[from++])) locked.push_back(std::move(*first));
+  if (lock_others_sent_) {
+    for (core::Payment& p : PaymentsOf(results[from++])) locked.push_back(std::move(p));
+  }
+  std::set<std::string> locked_keys;
+  for (core::Payment& p : locked) {
+    std::string key = Key(p.merchant_id, p.id);
+    locked_keys.insert(key);
+    // A row read and locked is committed state: it needs no journal entry (no job changed it),
+    // so a job rolled back later keeps it.
+    payments_.emplace(std::move(key), PaymentSlot{std::move(p), true, false});
+  }
+  if (!lock_sequences_sent_) return;
+  std::unordered_map<std::string, int64_t> last;  // merchant '\n' object
+  const Rows& seqs = results[from];
+  for (int i = 0; i < seqs.size(); ++i) last[Key(seqs.Text(i, 0), seqs.Text(i, 1))] = seqs.Int(i, 2);
+  for (const auto& [payment, names] : lock_objects_) {
+    if (!locked_keys.count(payment)) continue;  // only read under the lock is the sequence current
+    const std::string merchant = payment.substr(0, payment.find('\n'));
+    for (const std::string& o : names) {
+      auto it = last.find(Key(merchant, o));
+      event_sequences_.emplace(Key(merchant, o), it == last.end() ? 0 : it->second);
+    }
+  }
+}
+
 std::vector<std::string> EventObjectHints::Objects(const std::string& payment_key) {
   std::lock_guard lock(mu_);
   auto it = objects_.find(payment_key);

@@ -62,6 +62,18 @@ class PgWriteTx final : public WriteTx {
                               int64_t now_ms);
   void TakeClaims(const Rows& rows);
 
+  // The statements that lock the payments the batch's jobs named (WriteJob::lock_payment_id, as
+  // (merchant_id, id)), sent after the claims in the batch's first round trip: `first` (the first
+  // job's, which waits for its lock as LoadPaymentForUpdate would) FOR UPDATE, the `others` FOR
+  // UPDATE SKIP LOCKED, then the last event sequences of the objects hinted for them (read after
+  // the locks in the same transaction, so current for the rows locked). TakeLocks() reads their
+  // results back (results[from], ...): the rows locked become committed state in the cache, as if
+  // LoadPaymentForUpdate had read them. A payment not locked there (held elsewhere, or none such)
+  // is left to LoadPaymentForUpdate: the hints only save round trips.
+  std::vector<Conn::Piped> LockAll(const std::pair<std::string, std::string>& first,
+                                   const std::vector<std::pair<std::string, std::string>>& others);
+  void TakeLocks(const std::vector<Rows>& results, std::size_t from);
+
   // Starts the next job of the batch; the first job waits for locks (see above).
   void BeginJob(bool wait_for_locks);
   // Keeps the job's writes (to be flushed), or drops them.
@@ -160,6 +172,11 @@ class PgWriteTx final : public WriteTx {
   std::unordered_map<std::string, IdempotencySlot> idempotency_;  // merchant '\n' key
   std::set<std::string> claimed_;  // keys whose placeholder row this transaction inserted
   uint64_t next_order_ = 0;
+
+  // LockAll()'s statements, for TakeLocks(): which were sent, and the objects hinted per payment.
+  bool lock_others_sent_ = false;
+  bool lock_sequences_sent_ = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> lock_objects_;  // payment key
 
   // The lifecycle's rows (pg_outbox.cc).
   struct ActionSlot {
