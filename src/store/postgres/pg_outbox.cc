@@ -16,8 +16,6 @@ namespace refundd::store::postgres {
 
 namespace {
 
-std::string Key(const std::string& a, const std::string& b) { return a + '\n' + b; }
-
 #define ACTION_COLUMNS "refund_id, merchant_id, phase, attempts, next_action_ms"
 RefundAction ActionAt(const Rows& r, int i) {
   return RefundAction{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), static_cast<int>(r.Int(i, 3)),
@@ -85,7 +83,7 @@ StoreResult<PgWriteTx::ActionSlot*> PgWriteTx::Action(const std::string& merchan
                                                        const std::string& refund_id) {
   if (auto stop = Stopped()) return Err(*stop);
   auto it = actions_.find(refund_id);
-  auto created = refunds_.find(Key(merchant_id, refund_id));
+  auto created = refunds_.find(SlotKey(merchant_id, refund_id));
   if (it == actions_.end() && created != refunds_.end() && !created->second.in_db) {
     // A refund this batch creates has no action stored yet: no need to ask.
     it = actions_.emplace(refund_id, ActionSlot{}).first;
@@ -126,7 +124,7 @@ StoreResult<bool> PgWriteTx::DeleteRefundAction(const std::string& merchant_id,
 
 StoreResult<int64_t> PgWriteTx::InsertEvent(const OutboxEvent& event) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(event.merchant_id, event.object_id);
+  const std::string key = SlotKey(event.merchant_id, event.object_id);
   if (!event_sequences_.count(key)) {
     // An object this batch created has no events yet; any other: ask.
     auto refund = refunds_.find(key);
@@ -164,7 +162,7 @@ StoreResult<bool> PgWriteTx::InsertDelivery(const Delivery& delivery) {
 StoreResult<PgWriteTx::EndpointSlot*> PgWriteTx::Endpoint(const std::string& merchant_id,
                                                            const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(merchant_id, id);
+  const std::string key = SlotKey(merchant_id, id);
   auto it = endpoints_.find(key);
   if (it != endpoints_.end()) return &it->second;
   auto rows = conn_.Exec("SELECT " ENDPOINT_COLUMNS
@@ -182,7 +180,7 @@ StoreResult<PgWriteTx::EndpointSlot*> PgWriteTx::Endpoint(const std::string& mer
 StoreResult<std::vector<WebhookEndpoint>> PgWriteTx::LoadWebhookEndpoints(
     const std::string& merchant_id, const std::string& dialect) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string list = Key(merchant_id, dialect);
+  const std::string list = SlotKey(merchant_id, dialect);
   if (!endpoint_lists_.count(list)) {
     auto rows = conn_.Exec("SELECT " ENDPOINT_COLUMNS
                            " FROM webhook_endpoints WHERE merchant_id = $1 AND dialect = $2",
@@ -190,7 +188,7 @@ StoreResult<std::vector<WebhookEndpoint>> PgWriteTx::LoadWebhookEndpoints(
     if (!rows.ok()) return Err(Fail(rows.error()));
     for (int i = 0; i < rows.value().size(); ++i) {
       WebhookEndpoint e = EndpointAt(rows.value(), i);
-      endpoints_.emplace(Key(merchant_id, e.id), EndpointSlot{e, true, false});
+      endpoints_.emplace(SlotKey(merchant_id, e.id), EndpointSlot{e, true, false});
     }
     endpoint_lists_.insert(list);
   }
@@ -218,7 +216,7 @@ StoreResult<bool> PgWriteTx::InsertWebhookEndpoint(const WebhookEndpoint& endpoi
   if (slot.value()->endpoint) {
     return Err(StoreError{StoreErrorKind::kConstraint, "endpoint " + endpoint.id + " exists"});
   }
-  const std::string key = Key(endpoint.merchant_id, endpoint.id);
+  const std::string key = SlotKey(endpoint.merchant_id, endpoint.id);
   Journal(endpoints_, key);
   EndpointSlot& s = endpoints_.at(key);
   s.endpoint = endpoint;
@@ -230,7 +228,7 @@ StoreResult<bool> PgWriteTx::UpdateWebhookEndpoint(const WebhookEndpoint& endpoi
   auto slot = Endpoint(endpoint.merchant_id, endpoint.id);
   if (!slot.ok()) return Err(slot.error());
   if (!slot.value()->endpoint) return false;
-  const std::string key = Key(endpoint.merchant_id, endpoint.id);
+  const std::string key = SlotKey(endpoint.merchant_id, endpoint.id);
   Journal(endpoints_, key);
   EndpointSlot& s = endpoints_.at(key);
   s.endpoint->url = endpoint.url;
@@ -246,7 +244,7 @@ StoreResult<bool> PgWriteTx::DeleteWebhookEndpoint(const std::string& merchant_i
   auto slot = Endpoint(merchant_id, endpoint_id);
   if (!slot.ok()) return Err(slot.error());
   if (!slot.value()->endpoint) return false;
-  const std::string key = Key(merchant_id, endpoint_id);
+  const std::string key = SlotKey(merchant_id, endpoint_id);
   Journal(endpoints_, key);
   EndpointSlot& s = endpoints_.at(key);
   s.endpoint.reset();

@@ -8,20 +8,11 @@
 namespace refundd::store::postgres {
 
 namespace {
-std::string Key(const std::string& a, const std::string& b) { return a + '\n' + b; }
-
 constexpr const char* kClaimSql =
     "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
     "created_ms) VALUES ($1, $2, '', 0, '', ''::bytea, $3) "
     "ON CONFLICT (merchant_id, key) DO UPDATE SET status = idempotency.status "
     "RETURNING fingerprint, status, content_type, body, created_ms";
-
-constexpr const char* kClaimAllSql =
-    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, '', 0, '', ''::bytea, $3 FROM unnest($1::text[], $2::text[]) "
-    "WITH ORDINALITY AS u(m, k, ord) ORDER BY ord "
-    "ON CONFLICT (merchant_id, key) DO UPDATE SET status = idempotency.status "
-    "RETURNING merchant_id, key, fingerprint, status, content_type, body, created_ms";
 
 constexpr const char* kInsertPaymentsSql =
     "INSERT INTO payments (id, merchant_id, dialect, currency, amount_minor, captured_minor, "
@@ -103,115 +94,6 @@ void CopyUpdatable(const core::Refund& from, core::Refund& to) {
 }
 }  // namespace
 
-Conn::Piped PgWriteTx::ClaimAll(std::vector<std::pair<std::string, std::string>> keys,
-                                int64_t now_ms) {
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  ArrayLiteral merchants, names;
-  for (const auto& [merchant_id, key] : keys) {
-    merchants.Add(merchant_id);
-    names.Add(key);
-  }
-  return {kClaimAllSql, Params().Add(merchants.Finish()).Add(names.Finish()).Add(now_ms)};
-}
-
-void PgWriteTx::TakeClaims(const Rows& rows) {
-  for (int i = 0; i < rows.size(); ++i) {
-    std::string merchant_id = rows.Text(i, 0), key = rows.Text(i, 1);
-    const std::string k = Key(merchant_id, key);
-    if (rows.Int(i, 3) == 0) {
-      claimed_.insert(k);  // a placeholder of ours: the key is free and now held
-      continue;
-    }
-    idempotency_[k] = IdempotencySlot{
-        core::IdempotencyRecord{merchant_id, key, rows.Text(i, 2), static_cast<int>(rows.Int(i, 3)),
-                                rows.Text(i, 4), rows.Bytea(i, 5), rows.Int(i, 6)},
-        false, true};
-  }
-}
-
-std::vector<Conn::Piped> PgWriteTx::LockAll(
-    const std::pair<std::string, std::string>& first,
-    const std::vector<std::pair<std::string, std::string>>& others) {
-  std::vector<Conn::Piped> out;
-  std::set<std::pair<std::string, std::string>> named;
-  lock_objects_.clear();
-  auto name = [&](const std::pair<std::string, std::string>& p) {
-    if (!named.insert(p).second) return false;
-    std::vector<std::string> objects =
-        hints_ ? hints_->Objects(Key(p.first, p.second)) : std::vector<std::string>();
-    if (!objects.empty()) lock_objects_.emplace_back(Key(p.first, p.second), std::move(objects));
-    return true;
-  };
-  name(first);
-  out.push_back(PaymentStatement(first.first, first.second, Lock::kWait));
-  ArrayLiteral merchants, ids;
-  int count = 0;
-  for (const auto& p : others) {
-    if (!name(p)) continue;
-    merchants.Add(p.first), ids.Add(p.second);
-    ++count;
-  }
-  lock_others_sent_ = count > 0;
-  if (lock_others_sent_) out.push_back(PaymentsSkipLockedStatement(merchants, ids));
-  ArrayLiteral object_merchants, objects;
-  for (const auto& [payment, names] : lock_objects_) {
-    const std::string merchant = payment.substr(0, payment.find('\n'));
-    for (const std::string& o : names) object_merchants.Add(merchant), objects.Add(o);
-  }
-  lock_sequences_sent_ = !lock_objects_.empty();
-  if (lock_sequences_sent_) {
-    out.push_back({"SELECT merchant_id, object_id, MAX(object_seq) FROM events WHERE "
-                   "(merchant_id, object_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
-                   "GROUP BY merchant_id, object_id",
-                   Params().Add(object_merchants.Finish()).Add(objects.Finish())});
-  }
-  return out;
-}
-
-void PgWriteTx::TakeLocks(const std::vector<Rows>& results, std::size_t from) {
-  std::vector<core::Payment> locked;
-  if (auto first = PaymentOf(results[from++])) locked.push_back(std::move(*first));
-  if (lock_others_sent_) {
-    for (core::Payment& p : PaymentsOf(results[from++])) locked.push_back(std::move(p));
-  }
-  std::set<std::string> locked_keys;
-  for (core::Payment& p : locked) {
-    std::string key = Key(p.merchant_id, p.id);
-    locked_keys.insert(key);
-    // A row read and locked is committed state: it needs no journal entry (no job changed it),
-    // so a job rolled back later keeps it.
-    payments_.emplace(std::move(key), PaymentSlot{std::move(p), true, false});
-  }
-  if (!lock_sequences_sent_) return;
-  std::unordered_map<std::string, int64_t> last;  // merchant '\n' object
-  const Rows& seqs = results[from];
-  for (int i = 0; i < seqs.size(); ++i) last[Key(seqs.Text(i, 0), seqs.Text(i, 1))] = seqs.Int(i, 2);
-  for (const auto& [payment, names] : lock_objects_) {
-    if (!locked_keys.count(payment)) continue;  // only read under the lock is the sequence current
-    const std::string merchant = payment.substr(0, payment.find('\n'));
-    for (const std::string& o : names) {
-      auto it = last.find(Key(merchant, o));
-      event_sequences_.emplace(Key(merchant, o), it == last.end() ? 0 : it->second);
-    }
-  }
-}
-
-std::vector<std::string> EventObjectHints::Objects(const std::string& payment_key) {
-  std::lock_guard lock(mu_);
-  auto it = objects_.find(payment_key);
-  return it == objects_.end() ? std::vector<std::string>() : it->second;
-}
-
-void EventObjectHints::Learn(const std::string& payment_key, const std::string& object_id) {
-  std::lock_guard lock(mu_);
-  if (objects_.size() >= kMaxPayments) objects_.clear();
-  std::vector<std::string>& objects = objects_[payment_key];
-  if (objects.size() < 8 && std::find(objects.begin(), objects.end(), object_id) == objects.end()) {
-    objects.push_back(object_id);
-  }
-}
-
 void PgWriteTx::BeginJob(bool wait_for_locks) {
   job_payment_.clear();
   wait_for_locks_ = wait_for_locks;
@@ -245,7 +127,7 @@ StoreError PgWriteTx::Postpone() {
 StoreResult<PgWriteTx::PaymentSlot*> PgWriteTx::LockedPayment(const std::string& merchant_id,
                                                                const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(merchant_id, id);
+  const std::string key = SlotKey(merchant_id, id);
   job_payment_ = key;
   auto it = payments_.find(key);
   if (it != payments_.end()) return &it->second;
@@ -266,10 +148,10 @@ StoreResult<PgWriteTx::PaymentSlot*> PgWriteTx::LockedPayment(const std::string&
     if (!results.ok()) return Err(Fail(results.error()));
     row = PaymentOf(results.value()[0]);
     if (row.value()) {  // only read under the lock is the sequence current
-      for (const std::string& o : objects) event_sequences_.emplace(Key(merchant_id, o), 0);
+      for (const std::string& o : objects) event_sequences_.emplace(SlotKey(merchant_id, o), 0);
       const Rows& seqs = results.value()[1];
       for (int i = 0; i < seqs.size(); ++i) {
-        event_sequences_[Key(merchant_id, seqs.Text(i, 0))] = seqs.Int(i, 1);
+        event_sequences_[SlotKey(merchant_id, seqs.Text(i, 0))] = seqs.Int(i, 1);
       }
     }
   }
@@ -289,7 +171,7 @@ StoreResult<PgWriteTx::PaymentSlot*> PgWriteTx::LockedPayment(const std::string&
 StoreResult<PgWriteTx::RefundSlot*> PgWriteTx::LockedRefund(const std::string& merchant_id,
                                                              const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(merchant_id, id);
+  const std::string key = SlotKey(merchant_id, id);
   auto it = refunds_.find(key);
   if (it != refunds_.end()) return &it->second;
   auto row = QueryRefund(conn_, merchant_id, id, wait_for_locks_ ? Lock::kWait : Lock::kSkip);
@@ -316,7 +198,7 @@ StoreResult<std::optional<core::Payment>> PgWriteTx::LoadPaymentForUpdate(
 StoreResult<bool> PgWriteTx::InsertPayment(const core::Payment& payment) {
   CHECK(payment.Consistent());
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(payment.merchant_id, payment.id);
+  const std::string key = SlotKey(payment.merchant_id, payment.id);
   if (payments_.count(key)) {
     return Err(StoreError{StoreErrorKind::kConstraint, "payment " + payment.id + " exists"});
   }
@@ -332,8 +214,8 @@ StoreResult<bool> PgWriteTx::UpdatePayment(const core::Payment& payment) {
   auto slot = LockedPayment(payment.merchant_id, payment.id);
   if (!slot.ok()) return Err(slot.error());
   if (!slot.value()) return false;
-  Journal(payments_, Key(payment.merchant_id, payment.id));
-  PaymentSlot& s = payments_.at(Key(payment.merchant_id, payment.id));
+  Journal(payments_, SlotKey(payment.merchant_id, payment.id));
+  PaymentSlot& s = payments_.at(SlotKey(payment.merchant_id, payment.id));
   CopyUpdatable(payment, s.payment);
   s.dirty = true;
   return true;
@@ -349,7 +231,7 @@ StoreResult<std::optional<core::Refund>> PgWriteTx::LoadRefund(const std::string
 
 StoreResult<bool> PgWriteTx::InsertRefund(const core::Refund& refund) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(refund.merchant_id, refund.id);
+  const std::string key = SlotKey(refund.merchant_id, refund.id);
   if (refunds_.count(key)) {
     return Err(StoreError{StoreErrorKind::kConstraint, "refund " + refund.id + " exists"});
   }
@@ -362,7 +244,7 @@ StoreResult<bool> PgWriteTx::UpdateRefund(const core::Refund& refund) {
   auto slot = LockedRefund(refund.merchant_id, refund.id);
   if (!slot.ok()) return Err(slot.error());
   if (!slot.value()) return false;
-  const std::string key = Key(refund.merchant_id, refund.id);
+  const std::string key = SlotKey(refund.merchant_id, refund.id);
   Journal(refunds_, key);
   RefundSlot& s = refunds_.at(key);
   CopyUpdatable(refund, s.refund);
@@ -374,7 +256,7 @@ StoreResult<std::optional<std::string>> PgWriteTx::FindAlias(const std::string& 
                                                              const std::string& kind,
                                                              const std::string& alias) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = Key(Key(merchant_id, kind), alias);
+  const std::string key = SlotKey(SlotKey(merchant_id, kind), alias);
   auto it = aliases_.find(key);
   if (it != aliases_.end()) return it->second.object_id;
   auto row = QueryAlias(conn_, merchant_id, kind, alias);
@@ -389,7 +271,7 @@ StoreResult<bool> PgWriteTx::InsertAlias(const Alias& alias) {
   if (existing.value()) return false;
   // Another transaction inserting the same alias at once makes the flush fail: the batch then
   // runs again one job per transaction, and this job sees that alias.
-  const std::string key = Key(Key(alias.merchant_id, alias.kind), alias.alias);
+  const std::string key = SlotKey(SlotKey(alias.merchant_id, alias.kind), alias.alias);
   Journal(aliases_, key);
   aliases_[key] = AliasSlot{alias.object_id, true};
   return true;
@@ -398,7 +280,7 @@ StoreResult<bool> PgWriteTx::InsertAlias(const Alias& alias) {
 StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::LoadIdempotency(
     const std::string& merchant_id, const std::string& key) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string k = Key(merchant_id, key);
+  const std::string k = SlotKey(merchant_id, key);
   auto it = idempotency_.find(k);
   if (it != idempotency_.end()) return it->second.record;
   if (claimed_.count(k)) return std::optional<core::IdempotencyRecord>();
@@ -411,7 +293,7 @@ StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::LoadIdempotency(
 StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::ClaimIdempotency(
     const std::string& merchant_id, const std::string& key, int64_t now_ms) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string k = Key(merchant_id, key);
+  const std::string k = SlotKey(merchant_id, key);
   auto it = idempotency_.find(k);
   // Stored by an earlier job of this batch, or claimed (and so locked) earlier in it.
   if (it != idempotency_.end() && (it->second.put || it->second.locked)) return it->second.record;
@@ -436,7 +318,7 @@ StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::ClaimIdempotency(
 StoreResult<bool> PgWriteTx::PutIdempotency(const core::IdempotencyRecord& record) {
   if (auto stop = Stopped()) return Err(*stop);
   CHECK(record.status != 0);  // 0 marks an unanswered claim
-  const std::string k = Key(record.merchant_id, record.key);
+  const std::string k = SlotKey(record.merchant_id, record.key);
   Journal(idempotency_, k);
   idempotency_[k] = IdempotencySlot{record, true, false};
   return true;

@@ -33,6 +33,11 @@
 
 namespace refundd::store::postgres {
 
+// The key of a batch's caches (payments, refunds, event sequences...): a merchant id and an id.
+inline std::string SlotKey(const std::string& merchant_id, const std::string& id) {
+  return merchant_id + '\n' + id;
+}
+
 // Which outbox objects got events while a payment was locked: a node-wide memory shared by the
 // writers. When a batch locks that payment again, those objects' last event sequences come back in
 // the same round trip as the lock, so InsertEvent need not ask (events about a payment's objects
