@@ -4,7 +4,6 @@
 // (or 0, or false) instead of failing; an unparsable text reads as an empty object.
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -54,7 +54,8 @@ std::vector<Conn::Piped> PgWriteTx::LockAll(
     if (!named.insert(p).second) return false;
     std::vector<std::string> objects =
         hints_ ? hints_->Objects(SlotKey(p.first, p.second)) : std::vector<std::string>();
-    if (!objects.empty()) lock_objects_.emplace_back(SlotKey(p.first, p.second), std::move(objects));
+    if (!objects.empty())
+      lock_objects_.emplace_back(SlotKey(p.first, p.second), std::move(objects));
     return true;
   };
   name(first);
@@ -75,10 +76,11 @@ std::vector<Conn::Piped> PgWriteTx::LockAll(
   }
   lock_sequences_sent_ = !lock_objects_.empty();
   if (lock_sequences_sent_) {
-    out.push_back({"SELECT merchant_id, object_id, MAX(object_seq) FROM events WHERE "
-                   "(merchant_id, object_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
-                   "GROUP BY merchant_id, object_id",
-                   Params().Add(object_merchants.Finish()).Add(objects.Finish())});
+    out.push_back(
+        {"SELECT merchant_id, object_id, MAX(object_seq) FROM events WHERE "
+         "(merchant_id, object_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+         "GROUP BY merchant_id, object_id",
+         Params().Add(object_merchants.Finish()).Add(objects.Finish())});
   }
   return out;
 }
@@ -100,7 +102,8 @@ void PgWriteTx::TakeLocks(const std::vector<Rows>& results, std::size_t from) {
   if (!lock_sequences_sent_) return;
   std::unordered_map<std::string, int64_t> last;  // merchant '\n' object
   const Rows& seqs = results[from];
-  for (int i = 0; i < seqs.size(); ++i) last[SlotKey(seqs.Text(i, 0), seqs.Text(i, 1))] = seqs.Int(i, 2);
+  for (int i = 0; i < seqs.size(); ++i)
+    last[SlotKey(seqs.Text(i, 0), seqs.Text(i, 1))] = seqs.Int(i, 2);
   for (const auto& [payment, names] : lock_objects_) {
     if (!locked_keys.count(payment)) continue;  // only read under the lock is the sequence current
     const std::string merchant = payment.substr(0, payment.find('\n'));

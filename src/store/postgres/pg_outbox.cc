@@ -16,15 +16,16 @@ namespace refundd::store::postgres {
 
 // --- reads and claims ---------------------------------------------------------------------------
 
-#define WITH_CONN(var)                                                                   \
-  Pooled pooled_guard = Acquire();                                                       \
-  if (!pooled_guard.get())                                                               \
+#define WITH_CONN(var)                                                                    \
+  Pooled pooled_guard = Acquire();                                                        \
+  if (!pooled_guard.get())                                                                \
     return Err(StoreError{StoreErrorKind::kUnavailable, "cannot connect to PostgreSQL"}); \
   Conn& var = *pooled_guard.get()
 
 StoreResult<std::optional<int64_t>> PostgresStore::NextRefundActionDueMs() {
   WITH_CONN(conn);
-  auto rows = conn.Exec("SELECT next_action_ms FROM refund_actions ORDER BY next_action_ms LIMIT 1");
+  auto rows =
+      conn.Exec("SELECT next_action_ms FROM refund_actions ORDER BY next_action_ms LIMIT 1");
   if (!rows.ok()) return Err(rows.error());
   if (rows.value().size() == 0) return std::optional<int64_t>();
   return std::optional<int64_t>(rows.value().Int(0, 0));
@@ -111,8 +112,14 @@ StoreResult<bool> PostgresStore::RecordDeliveryAttempt(const DeliveryOutcome& o)
       "error) SELECT id, $3, $5, $8, $6, $7 FROM d ON CONFLICT (delivery_id, attempt) DO UPDATE "
       "SET started_ms = EXCLUDED.started_ms, duration_ms = EXCLUDED.duration_ms, "
       "http_status = EXCLUDED.http_status, error = EXCLUDED.error",
-      Params().Add(a.delivery_id).Add(DeliveryStatusName(o.status)).Add(int64_t{a.attempt})
-          .Add(o.next_attempt_ms).Add(a.started_ms).Add(int64_t{a.http_status}).Add(a.error)
+      Params()
+          .Add(a.delivery_id)
+          .Add(DeliveryStatusName(o.status))
+          .Add(int64_t{a.attempt})
+          .Add(o.next_attempt_ms)
+          .Add(a.started_ms)
+          .Add(int64_t{a.http_status})
+          .Add(a.error)
           .Add(a.duration_ms));
   if (!rows.ok()) {
     if (conn.Broken()) return Err(StoreError{StoreErrorKind::kUnknown, rows.error().message});
@@ -165,8 +172,13 @@ StoreResult<EventPage> PostgresStore::ListEvents(const EventListQuery& q) {
                   " FROM events WHERE merchant_id = $1 AND dialect = $2 AND ($3 = '' OR type = "
                   "$3) AND ($4 = '' OR object_id = $4) AND seq < $5 AND seq > $6 "
                   "ORDER BY seq DESC LIMIT $7";
-  auto rows = conn.Exec(sql, Params().Add(q.merchant_id).Add(q.dialect).Add(q.type)
-                                 .Add(q.object_id).Add(after_seq).Add(before_seq)
+  auto rows = conn.Exec(sql, Params()
+                                 .Add(q.merchant_id)
+                                 .Add(q.dialect)
+                                 .Add(q.type)
+                                 .Add(q.object_id)
+                                 .Add(after_seq)
+                                 .Add(before_seq)
                                  .Add(static_cast<int64_t>(q.limit) + 1));
   if (!rows.ok()) return Err(rows.error());
   EventPage page;

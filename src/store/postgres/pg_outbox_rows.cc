@@ -45,7 +45,6 @@ Delivery DeliveryAt(const Rows& r, int i) {
   return d;
 }
 
-
 bool SameEndpointList(const WebhookEndpoint& a, const WebhookEndpoint& b) {
   return a.created_ms != b.created_ms ? a.created_ms < b.created_ms : a.id < b.id;
 }

@@ -13,7 +13,7 @@ namespace refundd::store::postgres {
 // --- inside a writer's batch --------------------------------------------------------------------
 
 StoreResult<PgWriteTx::ActionSlot*> PgWriteTx::Action(const std::string& merchant_id,
-                                                       const std::string& refund_id) {
+                                                      const std::string& refund_id) {
   if (auto stop = Stopped()) return Err(*stop);
   auto it = actions_.find(refund_id);
   auto created = refunds_.find(SlotKey(merchant_id, refund_id));
@@ -93,7 +93,7 @@ StoreResult<bool> PgWriteTx::InsertDelivery(const Delivery& delivery) {
 }
 
 StoreResult<PgWriteTx::EndpointSlot*> PgWriteTx::Endpoint(const std::string& merchant_id,
-                                                           const std::string& id) {
+                                                          const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
   const std::string key = SlotKey(merchant_id, id);
   auto it = endpoints_.find(key);
@@ -199,16 +199,28 @@ void PgWriteTx::FlushOutbox(std::vector<Conn::Piped>& out) const {
     }
     const WebhookEndpoint& e = *slot.endpoint;
     if (slot.in_db) {
-      out.push_back({"UPDATE webhook_endpoints SET url = $3, description = $4, "
-                     "enabled_events = $5, secrets = $6 WHERE id = $1 AND merchant_id = $2",
-                     Params().Add(e.id).Add(e.merchant_id).Add(e.url).Add(e.description)
-                         .Add(EncodeStrings(e.enabled_events)).Add(EncodeSecrets(e.secrets))});
+      out.push_back(
+          {"UPDATE webhook_endpoints SET url = $3, description = $4, "
+           "enabled_events = $5, secrets = $6 WHERE id = $1 AND merchant_id = $2",
+           Params()
+               .Add(e.id)
+               .Add(e.merchant_id)
+               .Add(e.url)
+               .Add(e.description)
+               .Add(EncodeStrings(e.enabled_events))
+               .Add(EncodeSecrets(e.secrets))});
     } else {
       out.push_back({"INSERT INTO webhook_endpoints (" ENDPOINT_COLUMNS
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                     Params().Add(e.id).Add(e.merchant_id).Add(e.dialect).Add(e.url)
-                         .Add(e.description).Add(EncodeStrings(e.enabled_events))
-                         .Add(EncodeSecrets(e.secrets)).Add(e.created_ms)});
+                     Params()
+                         .Add(e.id)
+                         .Add(e.merchant_id)
+                         .Add(e.dialect)
+                         .Add(e.url)
+                         .Add(e.description)
+                         .Add(EncodeStrings(e.enabled_events))
+                         .Add(EncodeSecrets(e.secrets))
+                         .Add(e.created_ms)});
     }
   }
   if (!events_.empty()) {
