@@ -2,6 +2,8 @@
 // endpoints, events, deliveries and their attempts. Claims run on the single writer, which makes
 // them exclusive without row locks.
 #include <algorithm>
+#include <memory>
+#include <tuple>
 
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -95,6 +97,42 @@ StoreResult<std::optional<WebhookEndpoint>> QueryEndpoint(Db& db, const std::str
                       " FROM webhook_endpoints WHERE id = ?1 AND merchant_id = ?2");
   s.Bind(1, endpoint_id).Bind(2, merchant_id);
   return One<WebhookEndpoint>(s, ReadEndpointRow);
+}
+
+// Claims the due rows of a lifecycle queue on the writer, in one transaction: selects up to
+// `limit` rows due at `now_ms` (select_sql binds ?1 now, ?2 limit) and moves each one's due time
+// `lease_ms` ahead (lease_sql binds ?1 the row's key, ?2 its new due time), so that it comes back
+// if its worker dies. `key_and_due(row)` ties the row's key and due-time fields.
+template <typename T, typename ReadRow, typename KeyAndDue>
+StoreResult<std::vector<T>> ClaimDue(Store& store, Db& writer, const char* select_sql,
+                                     ReadRow read_row, const char* lease_sql, KeyAndDue key_and_due,
+                                     int64_t now_ms, int limit, int64_t lease_ms) {
+  auto out = std::make_shared<StoreResult<std::vector<T>>>(std::vector<T>{});
+  bool committed = store.SubmitAndWait([&, out](WriteTx&) {
+    Stmt s = writer.Prepare(select_sql);
+    s.Bind(1, now_ms).Bind(2, int64_t{limit});
+    auto due = All<T>(s, read_row);
+    if (!due.ok()) {
+      *out = Err(due.error());
+      return false;
+    }
+    for (T& row : due.value()) {
+      auto [key, due_ms] = key_and_due(row);
+      due_ms = now_ms + lease_ms;
+      Stmt u = writer.Prepare(lease_sql);
+      u.Bind(1, key).Bind(2, due_ms);
+      auto r = u.Exec();
+      if (!r.ok()) {
+        *out = Err(r.error());
+        return false;
+      }
+    }
+    *out = std::move(due);
+    return true;
+  });
+  if (!out->ok()) return *out;
+  if (!committed) return Err(Unavailable("claim not committed"));
+  return *out;
 }
 
 }  // namespace
@@ -230,34 +268,13 @@ StoreResult<std::optional<int64_t>> SqliteStore::NextRefundActionDueMs() {
 
 StoreResult<std::vector<RefundAction>> SqliteStore::ClaimDueRefundActions(int64_t now_ms, int limit,
                                                                           int64_t lease_ms) {
-  auto out = std::make_shared<StoreResult<std::vector<RefundAction>>>(std::vector<RefundAction>{});
-  bool committed = SubmitAndWait([&, out](WriteTx&) {
-    Stmt s = writer_db_->Prepare("SELECT " ACTION_COLUMNS
-                                 " FROM refund_actions WHERE next_action_ms <= ?1 "
-                                 "ORDER BY next_action_ms LIMIT ?2");
-    s.Bind(1, now_ms).Bind(2, int64_t{limit});
-    auto due = All<RefundAction>(s, ReadActionRow);
-    if (!due.ok()) {
-      *out = Err(due.error());
-      return false;
-    }
-    for (RefundAction& a : due.value()) {
-      a.next_action_ms = now_ms + lease_ms;
-      Stmt u =
-          writer_db_->Prepare("UPDATE refund_actions SET next_action_ms = ?2 WHERE refund_id = ?1");
-      u.Bind(1, a.refund_id).Bind(2, a.next_action_ms);
-      auto r = u.Exec();
-      if (!r.ok()) {
-        *out = Err(r.error());
-        return false;
-      }
-    }
-    *out = std::move(due);
-    return true;
-  });
-  if (!out->ok()) return *out;
-  if (!committed) return Err(Unavailable("claim not committed"));
-  return *out;
+  return ClaimDue<RefundAction>(
+      *this, *writer_db_,
+      "SELECT " ACTION_COLUMNS
+      " FROM refund_actions WHERE next_action_ms <= ?1 ORDER BY next_action_ms LIMIT ?2",
+      ReadActionRow, "UPDATE refund_actions SET next_action_ms = ?2 WHERE refund_id = ?1",
+      [](RefundAction& a) { return std::tie(a.refund_id, a.next_action_ms); }, now_ms, limit,
+      lease_ms);
 }
 
 StoreResult<std::optional<RefundAction>> SqliteStore::ReadRefundAction(
@@ -281,34 +298,13 @@ StoreResult<std::optional<int64_t>> SqliteStore::NextDeliveryDueMs() {
 
 StoreResult<std::vector<Delivery>> SqliteStore::ClaimDueDeliveries(int64_t now_ms, int limit,
                                                                    int64_t lease_ms) {
-  auto out = std::make_shared<StoreResult<std::vector<Delivery>>>(std::vector<Delivery>{});
-  bool committed = SubmitAndWait([&, out](WriteTx&) {
-    Stmt s = writer_db_->Prepare("SELECT " DELIVERY_COLUMNS
-                                 " FROM webhook_deliveries WHERE status = 'pending' AND "
-                                 "next_attempt_ms <= ?1 ORDER BY next_attempt_ms LIMIT ?2");
-    s.Bind(1, now_ms).Bind(2, int64_t{limit});
-    auto due = All<Delivery>(s, ReadDeliveryRow);
-    if (!due.ok()) {
-      *out = Err(due.error());
-      return false;
-    }
-    for (Delivery& d : due.value()) {
-      d.next_attempt_ms = now_ms + lease_ms;
-      Stmt u =
-          writer_db_->Prepare("UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE id = ?1");
-      u.Bind(1, d.id).Bind(2, d.next_attempt_ms);
-      auto r = u.Exec();
-      if (!r.ok()) {
-        *out = Err(r.error());
-        return false;
-      }
-    }
-    *out = std::move(due);
-    return true;
-  });
-  if (!out->ok()) return *out;
-  if (!committed) return Err(Unavailable("claim not committed"));
-  return *out;
+  return ClaimDue<Delivery>(
+      *this, *writer_db_,
+      "SELECT " DELIVERY_COLUMNS
+      " FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= ?1 "
+      "ORDER BY next_attempt_ms LIMIT ?2",
+      ReadDeliveryRow, "UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE id = ?1",
+      [](Delivery& d) { return std::tie(d.id, d.next_attempt_ms); }, now_ms, limit, lease_ms);
 }
 
 StoreResult<bool> SqliteStore::RecordDeliveryAttempt(const DeliveryOutcome& o) {
