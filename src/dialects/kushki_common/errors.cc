@@ -123,6 +123,32 @@ KKind DefaultKind(KCode code) {
   return KKind::kBadRequest;
 }
 
+int StatusFor(KKind kind, int credentials_status, int precondition_status) {
+  switch (kind) {
+    case KKind::kBadRequest:
+      return 400;
+    case KKind::kCredentials:
+      return credentials_status;
+    case KKind::kPrecondition:
+      return precondition_status;
+    case KKind::kConflict:
+      return 409;
+    case KKind::kUnexpected:
+      return 500;
+    case KKind::kNoRoute:
+      return 404;
+    case KKind::kNoMethod:
+      return 405;
+    case KKind::kTimeout:
+      return 408;
+    case KKind::kTooLarge:
+      return 413;
+    case KKind::kHeadersTooLarge:
+      return 431;
+  }
+  return 500;
+}
+
 KError Error(KCode code, std::string reason) {
   return KError{code, std::move(reason), DefaultKind(code)};
 }

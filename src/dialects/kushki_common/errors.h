@@ -52,6 +52,10 @@ enum class KKind {
   kHeadersTooLarge,  // the headers are over the server's limit (431)
 };
 
+// The HTTP status of an error of `kind`. The two Kushki APIs differ only in how they answer failed
+// authentication and refused preconditions (online: 400 for both; card-present: 401 and 412).
+int StatusFor(KKind kind, int credentials_status, int precondition_status);
+
 struct KError {
   KCode code;
   std::string reason;  // short detail appended to the message; "" for none

@@ -21,29 +21,7 @@ using kushki::KCode;
 #define RETURN_IF_ERROR(parsed) \
   if (!(parsed).ok()) return Err(kushki::ToKError((parsed).error()))
 
-int StatusOf(kushki::KKind kind) {
-  switch (kind) {
-    case kushki::KKind::kBadRequest:
-    case kushki::KKind::kCredentials:
-    case kushki::KKind::kPrecondition:
-      return 400;
-    case kushki::KKind::kConflict:
-      return 409;
-    case kushki::KKind::kUnexpected:
-      return 500;
-    case kushki::KKind::kNoRoute:
-      return 404;
-    case kushki::KKind::kNoMethod:
-      return 405;
-    case kushki::KKind::kTimeout:
-      return 408;
-    case kushki::KKind::kTooLarge:
-      return 413;
-    case kushki::KKind::kHeadersTooLarge:
-      return 431;
-  }
-  return 500;
-}
+int StatusOf(kushki::KKind kind) { return kushki::StatusFor(kind, 400, 400); }
 
 namespace {
 

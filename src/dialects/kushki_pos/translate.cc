@@ -19,31 +19,7 @@ using kushki::KCode;
 #define RETURN_IF_ERROR(parsed) \
   if (!(parsed).ok()) return Err(kushki::ToKError((parsed).error()))
 
-int StatusOf(kushki::KKind kind) {
-  switch (kind) {
-    case kushki::KKind::kBadRequest:
-      return 400;
-    case kushki::KKind::kCredentials:
-      return 401;
-    case kushki::KKind::kPrecondition:
-      return 412;
-    case kushki::KKind::kConflict:
-      return 409;
-    case kushki::KKind::kUnexpected:
-      return 500;
-    case kushki::KKind::kNoRoute:
-      return 404;
-    case kushki::KKind::kNoMethod:
-      return 405;
-    case kushki::KKind::kTimeout:
-      return 408;
-    case kushki::KKind::kTooLarge:
-      return 413;
-    case kushki::KKind::kHeadersTooLarge:
-      return 431;
-  }
-  return 500;
-}
+int StatusOf(kushki::KKind kind) { return kushki::StatusFor(kind, 401, 412); }
 
 namespace {
 
