@@ -1,5 +1,7 @@
 #include "store/sqlite/db.h"
 
+#include "store/sqlite/wal_buffer_vfs.h"
+
 namespace refundd::store::sqlite {
 
 Stmt::~Stmt() {
@@ -15,8 +17,8 @@ Stmt& Stmt::Bind(int index, int64_t value) {
 Stmt& Stmt::Bind(int index, std::string_view text) {
   // An empty view may have a null data pointer, which SQLite would bind as NULL.
   const char* data = text.data() ? text.data() : "";
-  if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT,
-                          SQLITE_UTF8) != SQLITE_OK) {
+  if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
+      SQLITE_OK) {
     failed_bind_ = true;
   }
   return *this;
@@ -57,11 +59,12 @@ void ConfigureSqliteOnce() {
 }
 }  // namespace
 
-Result<std::unique_ptr<Db>, std::string> Db::Open(const std::string& path) {
+Result<std::unique_ptr<Db>, std::string> Db::Open(const std::string& path, Wal wal) {
   ConfigureSqliteOnce();
+  const char* vfs = wal == Wal::kGathered ? WalBufferVfsName() : nullptr;
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
     sqlite3_close(raw);

@@ -42,9 +42,13 @@ class Stmt {
 
 class Db {
  public:
+  // How the connection writes the WAL: SQLite's default VFS, or gathering each transaction's
+  // frames into one write (wal_buffer_vfs.h; for the store's one write connection).
+  enum class Wal { kDefault, kGathered };
   // Opens (creating) the database file with the pragmas refundd relies on: WAL,
   // synchronous=FULL, foreign keys, busy timeout.
-  static Result<std::unique_ptr<Db>, std::string> Open(const std::string& path);
+  static Result<std::unique_ptr<Db>, std::string> Open(const std::string& path,
+                                                       Wal wal = Wal::kDefault);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

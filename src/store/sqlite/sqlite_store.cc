@@ -90,7 +90,7 @@ SqliteStore::Reader SqliteStore::AcquireReader() {
   Db& var = *reader_guard.get()
 
 Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::Open(const std::string& path) {
-  auto db = Db::Open(path);
+  auto db = Db::Open(path, Db::Wal::kGathered);
   if (!db.ok()) return Err(db.error());
   auto version = Migrate(*db.value());
   if (!version.ok()) return Err(version.error());
