@@ -3,8 +3,8 @@
 // today and PostgreSQL later. Callers never see SQL.
 //
 // Writes go through Submit(): a WriteJob's apply() runs on the store's writer inside a batch
-// transaction shared with other jobs (group commit: one fsync for many requests). Each job runs
-// inside its own savepoint, so a job that returns false rolls back only its own writes. After the
+// transaction shared with other jobs (group commit: one fsync for many requests). A job that
+// returns false rolls back only its own writes (a savepoint, or the batch runs again without it). After the
 // batch commits durably, every job's done(true) is called; if the commit fails, done(false).
 // Nothing may be answered to a client before done(true): that is what makes a 2xx durable.
 //
@@ -12,7 +12,8 @@
 // no other writer can interleave (SQLite: one writer; PostgreSQL: row locks taken by
 // LoadPaymentForUpdate and LoadRefund), so a check-then-write inside one job is atomic.
 //
-// apply() may run more than once for one job: a backend with several writers (PostgreSQL) rolls a
+// apply() may run more than once for one job: SQLite runs a batch without savepoints first and
+// runs it again with them when a job fails; a backend with several writers (PostgreSQL) rolls a
 // job back and runs it again in a later transaction when a row it needs is held by another
 // writer (the WriteTx call then fails with kAborted: return from apply() promptly) or when the
 // database aborts the whole transaction (deadlock, serialization failure). Each run starts from

@@ -62,8 +62,10 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
     std::filesystem::create_directories(dir_);
     store_ = GetParam().open(dir_.string());
     ASSERT_NE(store_, nullptr);
-    ASSERT_TRUE(store_->CreateMerchant({"mer_a", "a", 1}, {{"native", "hash_a", "mer_a", ""}}).ok());
-    ASSERT_TRUE(store_->CreateMerchant({"mer_b", "b", 2}, {{"native", "hash_b", "mer_b", ""}}).ok());
+    ASSERT_TRUE(
+        store_->CreateMerchant({"mer_a", "a", 1}, {{"native", "hash_a", "mer_a", ""}}).ok());
+    ASSERT_TRUE(
+        store_->CreateMerchant({"mer_b", "b", 2}, {{"native", "hash_b", "mer_b", ""}}).ok());
   }
   void TearDown() override {
     if (store_) store_->Close();
@@ -102,7 +104,9 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
     r.created_ms = r.updated_ms = 2000;
     return r;
   }
-  bool Write(std::function<bool(WriteTx&)> apply) { return store_->SubmitAndWait(std::move(apply)); }
+  bool Write(std::function<bool(WriteTx&)> apply) {
+    return store_->SubmitAndWait(std::move(apply));
+  }
 
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
@@ -123,7 +127,8 @@ TEST_P(StoreContract, CredentialsFindTheirMerchant) {
 TEST_P(StoreContract, PaymentsAreScopedByMerchant) {
   ASSERT_TRUE(Write([](WriteTx& tx) {
     auto r = tx.InsertPayment(NewPayment("pi_1", "mer_a", 500));
-    EXPECT_TRUE(r.ok()) << (r.ok() ? std::string() : std::to_string(int(r.error().kind)) + r.error().message);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? std::string()
+                                   : std::to_string(int(r.error().kind)) + r.error().message);
     return r.ok();
   }));
   auto own = store_->ReadPayment("mer_a", "pi_1");
@@ -137,6 +142,7 @@ TEST_P(StoreContract, PaymentsAreScopedByMerchant) {
   });
 }
 
+// The jobs queue up behind a slow first one, so that they share batches with failing jobs.
 TEST_P(StoreContract, AJobThatFailsRollsBackOnlyItsOwnWrites) {
   std::vector<std::future<bool>> results;
   std::atomic<int> applied{0};
@@ -145,6 +151,8 @@ TEST_P(StoreContract, AJobThatFailsRollsBackOnlyItsOwnWrites) {
     results.push_back(promise->get_future());
     store_->Submit(WriteJob{[i, &applied](WriteTx& tx) {
                               ++applied;
+                              if (i == 0)
+                                std::this_thread::sleep_for(std::chrono::milliseconds(50));
                               auto p = NewPayment("pi_" + std::to_string(i), "mer_a", 100);
                               EXPECT_TRUE(tx.InsertPayment(p).ok());
                               return i % 5 != 0;  // every fifth job gives up after writing
@@ -152,7 +160,7 @@ TEST_P(StoreContract, AJobThatFailsRollsBackOnlyItsOwnWrites) {
                             [promise](bool committed) { promise->set_value(committed); }});
   }
   for (auto& r : results) EXPECT_TRUE(r.get());
-  EXPECT_EQ(applied.load(), 50);
+  EXPECT_GE(applied.load(), 50);  // a job may run again after a rollback (store.h)
   for (int i = 0; i < 50; ++i) {
     bool present = store_->ReadPayment("mer_a", "pi_" + std::to_string(i)).value().has_value();
     EXPECT_EQ(present, i % 5 != 0) << i;
@@ -242,7 +250,8 @@ TEST_P(StoreContract, ADialectFilterStillFillsEveryPage) {
 
 TEST_P(StoreContract, IdempotencyRecordsAreKeptPerMerchantAndPurgedByAge) {
   ASSERT_TRUE(Write([](WriteTx& tx) {
-    return tx.PutIdempotency({"mer_a", "k1", "fp", 400, "application/json", "{\"e\":1}", 100}).ok() &&
+    return tx.PutIdempotency({"mer_a", "k1", "fp", 400, "application/json", "{\"e\":1}", 100})
+               .ok() &&
            tx.PutIdempotency({"mer_a", "k2", "fp", 200, "application/json", "{}", 5000}).ok();
   }));
   Write([](WriteTx& tx) {
@@ -284,7 +293,8 @@ TEST_P(StoreContract, CommittedWritesSurviveReopening) {
 }
 
 TEST_P(StoreContract, ConcurrentJobsOnOnePaymentNeverOverRefund) {
-  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 1000)).ok(); }));
+  ASSERT_TRUE(
+      Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 1000)).ok(); }));
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -335,7 +345,8 @@ TEST_P(StoreContract, AClaimedKeyIsStoredWithItsAnswerOrReleasedWithItsJob) {
 }
 
 TEST_P(StoreContract, JobsInOneBatchSeeEachOthersWrites) {
-  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 100)).ok(); }));
+  ASSERT_TRUE(
+      Write([](WriteTx& tx) { return tx.InsertPayment(NewPayment("pi_1", "mer_a", 100)).ok(); }));
   std::vector<std::future<bool>> results;
   for (int i = 0; i < 30; ++i) {
     auto promise = std::make_shared<std::promise<bool>>();
@@ -372,8 +383,10 @@ TEST_P(StoreContract, ScanPaymentsPagesEveryPaymentWithItsRefunds) {
         p.refunded_minor = i;
         ok = ok && tx.InsertPayment(p).ok();
         for (int j = 0; j < i; ++j) {
-          ok = ok && tx.InsertRefund(NewRefund(std::string("re_") + m + std::to_string(i) +
-                                                   std::to_string(j), p, 1)).ok();
+          ok = ok && tx
+                         .InsertRefund(NewRefund(
+                             std::string("re_") + m + std::to_string(i) + std::to_string(j), p, 1))
+                         .ok();
         }
       }
     }
@@ -507,18 +520,20 @@ TEST_P(StoreContract, DeliveriesAreClaimedLoggedAndRedelivered) {
   EXPECT_EQ(claimed[0].next_attempt_ms, 5020);
   EXPECT_EQ(*store_->NextDeliveryDueMs().value(), 50);
 
-  ASSERT_TRUE(store_->RecordDeliveryAttempt(
-                        {{"whd_1", 1, 20, 7, 500, "HTTP 500"}, DeliveryStatus::kPending, 900})
+  ASSERT_TRUE(store_
+                  ->RecordDeliveryAttempt(
+                      {{"whd_1", 1, 20, 7, 500, "HTTP 500"}, DeliveryStatus::kPending, 900})
                   .value());
-  ASSERT_TRUE(store_->RecordDeliveryAttempt(
-                        {{"whd_1", 2, 900, 3, 200, ""}, DeliveryStatus::kDelivered, 0})
+  ASSERT_TRUE(
+      store_->RecordDeliveryAttempt({{"whd_1", 2, 900, 3, 200, ""}, DeliveryStatus::kDelivered, 0})
+          .value());
+  ASSERT_TRUE(store_
+                  ->RecordDeliveryAttempt(
+                      {{"whd_2", 1, 60, 10000, 0, "timed out"}, DeliveryStatus::kDead, 0})
                   .value());
-  ASSERT_TRUE(store_->RecordDeliveryAttempt(
-                        {{"whd_2", 1, 60, 10000, 0, "timed out"}, DeliveryStatus::kDead, 0})
-                  .value());
-  EXPECT_FALSE(store_->RecordDeliveryAttempt({{"whd_nope", 1, 1, 1, 200, ""},
-                                              DeliveryStatus::kDelivered, 0})
-                   .value());
+  EXPECT_FALSE(
+      store_->RecordDeliveryAttempt({{"whd_nope", 1, 1, 1, 200, ""}, DeliveryStatus::kDelivered, 0})
+          .value());
   EXPECT_FALSE(store_->NextDeliveryDueMs().value().has_value()) << "none pending";
   auto deliveries = store_->ListDeliveries("mer_a", "evt_1").value();
   ASSERT_EQ(deliveries.size(), 2u);
@@ -542,8 +557,8 @@ TEST_P(StoreContract, DeliveriesAreClaimedLoggedAndRedelivered) {
 }
 
 TEST_P(StoreContract, WebhookEndpointsAreScopedByMerchantAndDialect) {
-  WebhookEndpoint e{"we_1", "mer_a", "native", "https://m.example/a", "", {"*"},
-                    {{"whsec_1", 0}}, 100};
+  WebhookEndpoint e{"we_1", "mer_a", "native",         "https://m.example/a",
+                    "",     {"*"},   {{"whsec_1", 0}}, 100};
   ASSERT_TRUE(Write([&](WriteTx& tx) {
     EXPECT_TRUE(tx.InsertWebhookEndpoint(e).ok());
     WebhookEndpoint other = e;

@@ -2,7 +2,8 @@
 // The embedded backend: one SQLite database file in WAL mode.
 //
 // One writer thread owns the write connection. It takes every job waiting in its queue (up to
-// kMaxBatch), runs them in one transaction, each in its own savepoint, and commits. A batch never
+// kMaxBatch), runs them in one transaction and commits; if a job fails, the transaction is rolled
+// back and the batch runs again with each job in its own savepoint. A batch never
 // waits for more work to arrive, so at low load a batch is one job and latency is one fsync.
 //
 // Durability is pipelined: the write connection runs with synchronous=NORMAL (a commit writes its

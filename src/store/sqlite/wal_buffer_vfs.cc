@@ -120,8 +120,15 @@ int WalWrite(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
     w->start = off;
   }
   const auto at = static_cast<std::size_t>(off - w->start);
-  if (at + static_cast<std::size_t>(amt) > g.size()) g.resize(at + static_cast<std::size_t>(amt));
-  std::memcpy(g.data() + at, data, static_cast<std::size_t>(amt));
+  const auto n = static_cast<std::size_t>(amt);
+  const auto* bytes = static_cast<const char*>(data);
+  if (at == g.size()) {  // the usual case: the next frame
+    g.append(bytes, n);
+  } else {  // a frame of this transaction written again, maybe past the end
+    const std::size_t inside = std::min(n, g.size() - at);
+    std::memcpy(g.data() + at, bytes, inside);
+    g.append(bytes + inside, n - inside);
+  }
   if (w->write_out_after_next || g.size() >= kMaxGathered) {
     int rc = WriteOut(w);
     if (rc != SQLITE_OK) return rc;
