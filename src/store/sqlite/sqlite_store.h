@@ -36,6 +36,12 @@ namespace refundd::store::sqlite {
 class SqliteStore final : public Store {
  public:
   static constexpr std::size_t kMaxBatch = 512;
+  // Commits between two checkpoint passes (see CheckpointLoop).
+  static constexpr int kCommitsPerCheckpoint = 8;
+  // WAL frames (of 4 KiB pages) past which the writer checkpoints the rest between two batches so
+  // that the WAL starts over (64 MiB), and past which it waits to (128 MiB): RestartWalIfLong.
+  static constexpr int kWalRestartFrames = 16384;
+  static constexpr int kWalLimitFrames = 2 * kWalRestartFrames;
 
   // Opens or creates `path`, applies pending migrations, starts the writer.
   static Result<std::unique_ptr<SqliteStore>, std::string> Open(const std::string& path);
@@ -57,7 +63,7 @@ class SqliteStore final : public Store {
                                                               const std::string& lookup) override;
   StoreResult<std::optional<core::Merchant>> FindMerchantByName(const std::string& name) override;
   StoreResult<std::optional<std::string>> GetMerchantSetting(const std::string& merchant_id,
-                                                            const std::string& name) override;
+                                                             const std::string& name) override;
   StoreResult<bool> SetMerchantSetting(const std::string& merchant_id, const std::string& name,
                                        const std::string& value) override;
   StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(const std::string& after_merchant_id,
@@ -102,6 +108,8 @@ class SqliteStore final : public Store {
   bool RunBatch(std::vector<WriteJob>& batch);
   // Hands a committed batch's answers to the syncer (or answers at once without one).
   void AfterCommit(std::vector<WriteJob>& batch, bool committed);
+  // Between batches: lets the WAL start over once it is long (see the .cc).
+  void RestartWalIfLong();
   void SyncLoop();
   void OpenWalForSync();
   void CheckpointLoop();
@@ -124,7 +132,10 @@ class SqliteStore final : public Store {
   std::thread writer_;
   std::condition_variable checkpoint_cv_;  // guarded by queue_mu_
   int commits_since_checkpoint_ = 0;
+  // Frames in the WAL after the writer's last commit (SQLite's WAL hook). Writer thread only.
+  int wal_frames_ = 0;
   std::thread checkpointer_;
+  std::mutex checkpoint_mu_;  // held for each checkpoint, by the checkpointer or the writer
   // The syncer (see the top of this file). Guarded by queue_mu_ except wal_fd_, set before the
   // threads start.
   int wal_fd_ = -1;
