@@ -139,7 +139,7 @@ class LifecycleTx final : public store::WriteTx {
                                               const std::string& refund_id) override {
     return inner_.DeleteRefundAction(merchant_id, refund_id);
   }
-  store::StoreResult<int64_t> InsertEvent(const store::OutboxEvent& event) override {
+  store::StoreResult<bool> InsertEvent(const store::OutboxEvent& event) override {
     return inner_.InsertEvent(event);
   }
   store::StoreResult<bool> InsertDelivery(const store::Delivery& delivery) override {

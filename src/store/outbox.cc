@@ -98,7 +98,7 @@ StoreError Unsupported() {
 OutboxResult<bool> OutboxWriteTx::PutRefundAction(const RefundAction&) UNSUPPORTED;
 OutboxResult<bool> OutboxWriteTx::DeleteRefundAction(const std::string&,
                                                      const std::string&) UNSUPPORTED;
-OutboxResult<int64_t> OutboxWriteTx::InsertEvent(const OutboxEvent&) UNSUPPORTED;
+OutboxResult<bool> OutboxWriteTx::InsertEvent(const OutboxEvent&) UNSUPPORTED;
 OutboxResult<bool> OutboxWriteTx::InsertDelivery(const Delivery&) UNSUPPORTED;
 OutboxResult<std::vector<WebhookEndpoint>> OutboxWriteTx::LoadWebhookEndpoints(
     const std::string&, const std::string&) UNSUPPORTED;

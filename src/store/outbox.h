@@ -72,7 +72,10 @@ struct OutboxEvent {
   std::string dialect;
   std::string type;       // "refund.updated", "REFUND_COMPLETED", "approvedTransaction", ...
   std::string object_id;  // the object it is about (refund or payment id)
-  int64_t sequence = 0;   // 1, 2, ... per (merchant, object): assigned by InsertEvent
+  // Assigned by the store when the event is written (ignored by InsertEvent): increasing, so a
+  // later event about the same object always has a larger sequence (events about a payment's
+  // objects are written under its lock). Shared by all objects, so not consecutive per object.
+  int64_t sequence = 0;
   std::string body;       // the exact bytes every delivery sends
   int64_t created_ms = 0;
   friend bool operator==(const OutboxEvent&, const OutboxEvent&) = default;
@@ -146,8 +149,8 @@ class OutboxWriteTx {
   virtual OutboxResult<bool> DeleteRefundAction(const std::string& merchant_id,
                                                 const std::string& refund_id);
 
-  // Inserts `event` with the next sequence of (merchant, object); returns that sequence.
-  virtual OutboxResult<int64_t> InsertEvent(const OutboxEvent& event);
+  // Inserts `event`; the store assigns its sequence (OutboxEvent::sequence).
+  virtual OutboxResult<bool> InsertEvent(const OutboxEvent& event);
   virtual OutboxResult<bool> InsertDelivery(const Delivery& delivery);
 
   // The merchant's endpoints in `dialect`, oldest first.

@@ -7,7 +7,7 @@
 //
 // Threads: one dispatcher claims due deliveries (store claims, leased for timeout + margin) and
 // hands them to `senders` threads, each doing one blocking POST at a time. Every delivery carries
-// X-Refundd-Event-Id, X-Refundd-Event-Type and X-Refundd-Event-Sequence (per object, from 1), so
+// X-Refundd-Event-Id, X-Refundd-Event-Type and X-Refundd-Event-Sequence (increasing in each object's order), so
 // receivers of every dialect can deduplicate and order.
 
 #include <condition_variable>

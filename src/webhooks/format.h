@@ -40,7 +40,7 @@ struct Change {
 struct EventDraft {
   std::string id;         // unique across merchants: receivers deduplicate by it
   std::string type;       // in the dialect's words
-  std::string object_id;  // the object it is about: its sequence counts per object
+  std::string object_id;  // the refund or charge it is about (GET /v1/events?object_id=)
   std::string body;       // the exact bytes every delivery sends
 };
 

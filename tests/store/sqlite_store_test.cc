@@ -1,10 +1,12 @@
 // What only the SQLite store has to prove (the contract suite covers what every backend shares):
 // its WAL stays bounded while the writer never pauses, because SQLite restarts a WAL only when a
 // write transaction begins with every frame checkpointed, which a checkpointer running beside a
-// busy writer never achieves by itself.
+// busy writer never achieves by itself; and a migration that rebuilds a referenced table keeps
+// what an older data dir holds.
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@
 #include <random>
 #include <string>
 #include <thread>
+
+#include "store/migrations.h"
 
 namespace refundd::store::sqlite {
 namespace {
@@ -89,6 +93,67 @@ TEST(SqliteStore, TheWalStaysBoundedWhileTheWriterNeverPauses) {
     EXPECT_LT(largest_wal.load(), kWalLimitBytes + (8 << 20))
         << "the WAL grew with every write instead of starting over";
     store.Close();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+
+// Migration 0007 rebuilds the events table (SQLite cannot drop its old unique constraint) while
+// deliveries reference it: a data dir written before keeps every event, its place in the order
+// and its deliveries, and new events come after the old ones.
+TEST(SqliteStore, TheEventsRebuildKeepsEveryEventInPlaceWithItsDeliveries) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("refundd-sqlite-0007-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "refundd.db").string();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto exec = [&](const std::string& sql) {
+      char* err = nullptr;
+      EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+          << (err ? err : "") << "\n" << sql;
+      sqlite3_free(err);
+    };
+    exec("PRAGMA foreign_keys=ON");
+    exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    for (const Migration& m : Migrations()) {
+      if (m.version >= 7) break;
+      exec(std::string(m.sql));
+      exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
+           std::string(m.name) + "')");
+    }
+    exec("INSERT INTO events (id, merchant_id, dialect, type, object_id, object_seq, body, "
+         "created_ms) VALUES ('evt_a', 'mer_a', 'native', 'refund.created', 're_1', 1, '{\"a\":1}', "
+         "10), ('evt_b', 'mer_a', 'native', 'refund.updated', 're_1', 2, '{}', 11)");
+    exec("INSERT INTO webhook_deliveries VALUES ('whd_1', 'evt_b', 'mer_a', 'we_1', "
+         "'https://m.example/h', '[]', 'pending', 0, 11, 11, 0, 0, '')");
+    ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+  }
+  {
+    auto opened = SqliteStore::Open(path);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    auto& store = *opened.value();
+    EXPECT_EQ(store.schema_version(), Migrations().back().version);
+    auto a = store.ReadEvent("mer_a", "evt_a").value();
+    auto b = store.ReadEvent("mer_a", "evt_b").value();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->body, "{\"a\":1}");
+    EXPECT_LT(a->sequence, b->sequence);
+    auto deliveries = store.ListDeliveries("mer_a", "evt_b").value();
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].id, "whd_1");
+    ASSERT_TRUE(store.SubmitAndWait([](WriteTx& tx) {
+      return tx.InsertEvent({"evt_c", "mer_a", "native", "refund.updated", "re_1", 0, "{}", 12})
+          .value();
+    }));
+    EXPECT_GT(store.ReadEvent("mer_a", "evt_c").value()->sequence, b->sequence);
+    EventListQuery q{"mer_a", "native", "", "", "", "", 10};
+    auto page = store.ListEvents(q).value();
+    ASSERT_EQ(page.events.size(), 3u);
+    EXPECT_EQ(page.events[0].id, "evt_c");
+    EXPECT_EQ(page.events[2].id, "evt_a");
   }
   std::filesystem::remove_all(dir);
 }

@@ -3,6 +3,7 @@
 // payment, and that committed data survives closing and reopening.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -447,28 +448,38 @@ TEST_P(StoreContract, RefundActionsAreClaimedOnceUntilTheirLeaseRunsOut) {
   EXPECT_EQ(store_->ReadRefundAction("mer_a", "re_c").value()->next_action_ms, 7000);
 }
 
-TEST_P(StoreContract, EventsCountPerObjectAndPageNewestFirst) {
-  std::vector<int64_t> sequences;
+TEST_P(StoreContract, EventsIncreaseInWriteOrderAndPageNewestFirst) {
+  const std::vector<OutboxEvent> written = {
+      {"evt_1", "mer_a", "native", "refund.updated", "re_1", 0, "{}", 10},
+      {"evt_2", "mer_a", "native", "refund.updated", "re_1", 0, "{}", 10},
+      {"evt_3", "mer_a", "native", "refund.updated", "re_1", 0, "{}", 10},
+      {"evt_4", "mer_a", "native", "charge.refunded", "ch_1", 0, "{}", 10},
+      {"evt_5", "mer_b", "native", "refund.updated", "re_1", 0, "{}", 10},
+      {"evt_6", "mer_a", "rapyd", "REFUND_COMPLETED", "refund_1", 0, "{}", 11}};
   ASSERT_TRUE(Write([&](WriteTx& tx) {
-    for (const char* id : {"evt_1", "evt_2", "evt_3"}) {
-      sequences.push_back(
-          tx.InsertEvent({id, "mer_a", "native", "refund.updated", "re_1", 0, "{}", 10}).value());
-    }
-    sequences.push_back(
-        tx.InsertEvent({"evt_4", "mer_a", "native", "charge.refunded", "ch_1", 0, "{}", 10})
-            .value());
-    sequences.push_back(
-        tx.InsertEvent({"evt_5", "mer_b", "native", "refund.updated", "re_1", 0, "{}", 10})
-            .value());
-    sequences.push_back(
-        tx.InsertEvent({"evt_6", "mer_a", "rapyd", "REFUND_COMPLETED", "refund_1", 0, "{}", 11})
-            .value());
+    for (const OutboxEvent& e : written) EXPECT_TRUE(tx.InsertEvent(e).value());
     return true;
   }));
-  EXPECT_EQ(sequences, (std::vector<int64_t>{1, 2, 3, 1, 1, 1}));
+  // A later transaction's events about the same object come after.
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    return tx.InsertEvent({"evt_7", "mer_a", "rapyd", "REFUND_COMPLETED", "refund_1", 0, "{}", 12})
+        .value();
+  }));
+  std::vector<int64_t> sequences;
+  for (const char* id : {"evt_1", "evt_2", "evt_3", "evt_4", "evt_6", "evt_7"}) {
+    auto e = store_->ReadEvent("mer_a", id).value();
+    ASSERT_TRUE(e.has_value()) << id;
+    sequences.push_back(e->sequence);
+  }
+  sequences.insert(sequences.begin() + 4, store_->ReadEvent("mer_b", "evt_5").value()->sequence);
+  EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
+  EXPECT_EQ(std::adjacent_find(sequences.begin(), sequences.end()), sequences.end())
+      << "each event its own sequence";
   auto e = store_->ReadEvent("mer_a", "evt_2").value();
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(*e, (OutboxEvent{"evt_2", "mer_a", "native", "refund.updated", "re_1", 2, "{}", 10}));
+  OutboxEvent expected = written[1];
+  expected.sequence = e->sequence;
+  EXPECT_EQ(*e, expected);
   EXPECT_FALSE(store_->ReadEvent("mer_b", "evt_2").value().has_value());
 
   EventListQuery q{"mer_a", "native", "", "", "", "", 2};

@@ -1,6 +1,6 @@
 // A batch's first round trip on PostgreSQL (pg_store.cc RunOnce sends it with BEGIN): the claim of
 // every idempotency key the batch's jobs named, and the up-front locks of the payments they named
-// (the first job's waiting, the others SKIP LOCKED) with their objects' last event sequences.
+// (the first job's waiting, the others SKIP LOCKED).
 // What comes back fills the batch's caches (pg_tx.h).
 #include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_tx.h"
@@ -49,14 +49,8 @@ std::vector<Conn::Piped> PgWriteTx::LockAll(
     const std::vector<std::pair<std::string, std::string>>& others) {
   std::vector<Conn::Piped> out;
   std::set<std::pair<std::string, std::string>> named;
-  lock_objects_.clear();
   auto name = [&](const std::pair<std::string, std::string>& p) {
-    if (!named.insert(p).second) return false;
-    std::vector<std::string> objects =
-        hints_ ? hints_->Objects(SlotKey(p.first, p.second)) : std::vector<std::string>();
-    if (!objects.empty())
-      lock_objects_.emplace_back(SlotKey(p.first, p.second), std::move(objects));
-    return true;
+    return named.insert(p).second;
   };
   name(first);
   out.push_back(PaymentStatement(first.first, first.second, Lock::kWait));
@@ -69,19 +63,6 @@ std::vector<Conn::Piped> PgWriteTx::LockAll(
   }
   lock_others_sent_ = count > 0;
   if (lock_others_sent_) out.push_back(PaymentsSkipLockedStatement(merchants, ids));
-  ArrayLiteral object_merchants, objects;
-  for (const auto& [payment, names] : lock_objects_) {
-    const std::string merchant = payment.substr(0, payment.find('\n'));
-    for (const std::string& o : names) object_merchants.Add(merchant), objects.Add(o);
-  }
-  lock_sequences_sent_ = !lock_objects_.empty();
-  if (lock_sequences_sent_) {
-    out.push_back(
-        {"SELECT merchant_id, object_id, MAX(object_seq) FROM events WHERE "
-         "(merchant_id, object_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
-         "GROUP BY merchant_id, object_id",
-         Params().Add(object_merchants.Finish()).Add(objects.Finish())});
-  }
   return out;
 }
 
@@ -91,41 +72,11 @@ void PgWriteTx::TakeLocks(const std::vector<Rows>& results, std::size_t from) {
   if (lock_others_sent_) {
     for (core::Payment& p : PaymentsOf(results[from++])) locked.push_back(std::move(p));
   }
-  std::set<std::string> locked_keys;
   for (core::Payment& p : locked) {
     std::string key = SlotKey(p.merchant_id, p.id);
-    locked_keys.insert(key);
     // A row read and locked is committed state: it needs no journal entry (no job changed it),
     // so a job rolled back later keeps it.
     payments_.emplace(std::move(key), PaymentSlot{std::move(p), true, false});
-  }
-  if (!lock_sequences_sent_) return;
-  std::unordered_map<std::string, int64_t> last;  // merchant '\n' object
-  const Rows& seqs = results[from];
-  for (int i = 0; i < seqs.size(); ++i)
-    last[SlotKey(seqs.Text(i, 0), seqs.Text(i, 1))] = seqs.Int(i, 2);
-  for (const auto& [payment, names] : lock_objects_) {
-    if (!locked_keys.count(payment)) continue;  // only read under the lock is the sequence current
-    const std::string merchant = payment.substr(0, payment.find('\n'));
-    for (const std::string& o : names) {
-      auto it = last.find(SlotKey(merchant, o));
-      event_sequences_.emplace(SlotKey(merchant, o), it == last.end() ? 0 : it->second);
-    }
-  }
-}
-
-std::vector<std::string> EventObjectHints::Objects(const std::string& payment_key) {
-  std::lock_guard lock(mu_);
-  auto it = objects_.find(payment_key);
-  return it == objects_.end() ? std::vector<std::string>() : it->second;
-}
-
-void EventObjectHints::Learn(const std::string& payment_key, const std::string& object_id) {
-  std::lock_guard lock(mu_);
-  if (objects_.size() >= kMaxPayments) objects_.clear();
-  std::vector<std::string>& objects = objects_[payment_key];
-  if (objects.size() < 8 && std::find(objects.begin(), objects.end(), object_id) == objects.end()) {
-    objects.push_back(object_id);
   }
 }
 

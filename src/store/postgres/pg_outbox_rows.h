@@ -11,7 +11,9 @@
 #define ACTION_COLUMNS "refund_id, merchant_id, phase, attempts, next_action_ms"
 #define ENDPOINT_COLUMNS \
   "id, merchant_id, dialect, url, description, enabled_events, secrets, created_ms"
-#define EVENT_COLUMNS "id, merchant_id, dialect, type, object_id, object_seq, body, created_ms"
+// seq is the identity column the insert assigns (migration 0007).
+#define EVENT_COLUMNS "id, merchant_id, dialect, type, object_id, seq, body, created_ms"
+#define EVENT_INSERT_COLUMNS "id, merchant_id, dialect, type, object_id, body, created_ms"
 #define DELIVERY_COLUMNS                                                     \
   "id, event_id, merchant_id, endpoint_id, url, headers, status, attempts, " \
   "next_attempt_ms, window_start_ms, last_attempt_ms, last_http_status, last_error"

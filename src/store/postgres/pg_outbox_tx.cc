@@ -55,34 +55,11 @@ StoreResult<bool> PgWriteTx::DeleteRefundAction(const std::string& merchant_id,
   return true;
 }
 
-StoreResult<int64_t> PgWriteTx::InsertEvent(const OutboxEvent& event) {
+StoreResult<bool> PgWriteTx::InsertEvent(const OutboxEvent& event) {
   if (auto stop = Stopped()) return Err(*stop);
-  const std::string key = SlotKey(event.merchant_id, event.object_id);
-  if (!event_sequences_.count(key)) {
-    // An object this batch created has no events yet; any other: ask.
-    auto refund = refunds_.find(key);
-    auto payment = payments_.find(key);
-    bool fresh = (refund != refunds_.end() && !refund->second.in_db) ||
-                 (payment != payments_.end() && !payment->second.in_db);
-    int64_t last = 0;
-    if (!fresh) {
-      auto rows = conn_.Exec(
-          "SELECT COALESCE(MAX(object_seq), 0) FROM events WHERE merchant_id = $1 AND "
-          "object_id = $2",
-          Params().Add(event.merchant_id).Add(event.object_id));
-      if (!rows.ok()) return Err(Fail(rows.error()));
-      last = rows.value().Int(0, 0);
-      if (hints_ && !job_payment_.empty()) hints_->Learn(job_payment_, event.object_id);
-    }
-    event_sequences_.emplace(key, last);
-  }
-  Journal(event_sequences_, key);
-  const int64_t sequence = ++event_sequences_[key];
-  OutboxEvent stored = event;
-  stored.sequence = sequence;
-  events_.push_back(std::move(stored));
+  events_.push_back(event);  // its seq is assigned when the batch inserts it, under the locks
   journal_.push_back([this] { events_.pop_back(); });
-  return sequence;
+  return true;
 }
 
 StoreResult<bool> PgWriteTx::InsertDelivery(const Delivery& delivery) {
@@ -224,16 +201,17 @@ void PgWriteTx::FlushOutbox(std::vector<Conn::Piped>& out) const {
     }
   }
   if (!events_.empty()) {
-    ArrayLiteral c[8];
+    ArrayLiteral c[7];
     for (const OutboxEvent& e : events_) {
       c[0].Add(e.id), c[1].Add(e.merchant_id), c[2].Add(e.dialect), c[3].Add(e.type);
-      c[4].Add(e.object_id), c[5].Add(e.sequence), c[6].Add(e.body), c[7].Add(e.created_ms);
+      c[4].Add(e.object_id), c[5].Add(e.body), c[6].Add(e.created_ms);
     }
     Params params;
     for (auto& a : c) params.Add(a.Finish());
-    out.push_back({"INSERT INTO events (" EVENT_COLUMNS ") SELECT " EVENT_COLUMNS
+    // In the order written, so seq (the identity) follows it.
+    out.push_back({"INSERT INTO events (" EVENT_INSERT_COLUMNS ") SELECT " EVENT_INSERT_COLUMNS
                    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                   "$6::bigint[], $7::text[], $8::bigint[]) WITH ORDINALITY AS u(" EVENT_COLUMNS
+                   "$6::text[], $7::bigint[]) WITH ORDINALITY AS u(" EVENT_INSERT_COLUMNS
                    ", ord) ORDER BY ord",
                    std::move(params)});
   }

@@ -229,7 +229,7 @@ PostgresStore::Outcome PostgresStore::RunOnce(Conn& conn, std::vector<WriteJob>&
     if (e.kind == StoreErrorKind::kAborted) return Outcome::kRetry;
     return Outcome::kRunAlone;
   };
-  PgWriteTx tx(conn, &event_hints_);
+  PgWriteTx tx(conn);
   std::vector<std::pair<std::string, std::string>> keys;
   for (const WriteJob& job : jobs) {
     if (!job.claim_key.empty()) keys.emplace_back(job.claim_merchant_id, job.claim_key);

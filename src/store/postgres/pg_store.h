@@ -135,8 +135,6 @@ class PostgresStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Conn>> idle_;
-
-  EventObjectHints event_hints_;
 };
 
 }  // namespace refundd::store::postgres

@@ -95,7 +95,6 @@ void CopyUpdatable(const core::Refund& from, core::Refund& to) {
 }  // namespace
 
 void PgWriteTx::BeginJob(bool wait_for_locks) {
-  job_payment_.clear();
   wait_for_locks_ = wait_for_locks;
   postponed_ = false;
   journal_.clear();
@@ -128,33 +127,10 @@ StoreResult<PgWriteTx::PaymentSlot*> PgWriteTx::LockedPayment(const std::string&
                                                                const std::string& id) {
   if (auto stop = Stopped()) return Err(*stop);
   const std::string key = SlotKey(merchant_id, id);
-  job_payment_ = key;
   auto it = payments_.find(key);
   if (it != payments_.end()) return &it->second;
   const Lock lock = wait_for_locks_ ? Lock::kWait : Lock::kSkip;
-  std::vector<std::string> objects = hints_ ? hints_->Objects(key) : std::vector<std::string>();
-  StoreResult<std::optional<core::Payment>> row = std::optional<core::Payment>();
-  if (objects.empty()) {
-    row = QueryPayment(conn_, merchant_id, id, lock);
-  } else {
-    // The lock, then the last event sequences of the objects its events were about last time.
-    ArrayLiteral names;
-    for (const std::string& o : objects) names.Add(o);
-    auto results = conn_.Pipeline(
-        {PaymentStatement(merchant_id, id, lock),
-         {"SELECT object_id, MAX(object_seq) FROM events WHERE merchant_id = $1 AND "
-          "object_id = ANY($2::text[]) GROUP BY object_id",
-          Params().Add(merchant_id).Add(names.Finish())}});
-    if (!results.ok()) return Err(Fail(results.error()));
-    row = PaymentOf(results.value()[0]);
-    if (row.value()) {  // only read under the lock is the sequence current
-      for (const std::string& o : objects) event_sequences_.emplace(SlotKey(merchant_id, o), 0);
-      const Rows& seqs = results.value()[1];
-      for (int i = 0; i < seqs.size(); ++i) {
-        event_sequences_[SlotKey(merchant_id, seqs.Text(i, 0))] = seqs.Int(i, 1);
-      }
-    }
-  }
+  StoreResult<std::optional<core::Payment>> row = QueryPayment(conn_, merchant_id, id, lock);
   if (!row.ok()) return Err(Fail(row.error()));
   if (!row.value()) {
     if (wait_for_locks_) return static_cast<PaymentSlot*>(nullptr);

@@ -38,26 +38,9 @@ inline std::string SlotKey(const std::string& merchant_id, const std::string& id
   return merchant_id + '\n' + id;
 }
 
-// Which outbox objects got events while a payment was locked: a node-wide memory shared by the
-// writers. When a batch locks that payment again, those objects' last event sequences come back in
-// the same round trip as the lock, so InsertEvent need not ask (events about a payment's objects
-// are written under its lock, so what is read after the lock is current). A wrong hint costs an
-// index probe. Thread-safe.
-class EventObjectHints {
- public:
-  std::vector<std::string> Objects(const std::string& payment_key);
-  void Learn(const std::string& payment_key, const std::string& object_id);
-
- private:
-  static constexpr std::size_t kMaxPayments = 200'000;  // forgotten all at once beyond this
-  std::mutex mu_;
-  std::unordered_map<std::string, std::vector<std::string>> objects_;
-};
-
 class PgWriteTx final : public WriteTx {
  public:
-  explicit PgWriteTx(Conn& conn, EventObjectHints* hints = nullptr)
-      : conn_(conn), hints_(hints) {}
+  explicit PgWriteTx(Conn& conn) : conn_(conn) {}
 
   // The statement that claims the batch's idempotency keys (merchant_id, key) at once, sorted so
   // that two batches claiming overlapping keys cannot deadlock; sent with BEGIN in the batch's
@@ -70,8 +53,7 @@ class PgWriteTx final : public WriteTx {
   // The statements that lock the payments the batch's jobs named (WriteJob::lock_payment_id, as
   // (merchant_id, id)), sent after the claims in the batch's first round trip: `first` (the first
   // job's, which waits for its lock as LoadPaymentForUpdate would) FOR UPDATE, the `others` FOR
-  // UPDATE SKIP LOCKED, then the last event sequences of the objects hinted for them (read after
-  // the locks in the same transaction, so current for the rows locked). TakeLocks() reads their
+  // UPDATE SKIP LOCKED. TakeLocks() reads their
   // results back (results[from], ...): the rows locked become committed state in the cache, as if
   // LoadPaymentForUpdate had read them. A payment not locked there (held elsewhere, or none such)
   // is left to LoadPaymentForUpdate: the hints only save round trips.
@@ -113,7 +95,7 @@ class PgWriteTx final : public WriteTx {
   StoreResult<bool> PutRefundAction(const RefundAction& action) override;
   StoreResult<bool> DeleteRefundAction(const std::string& merchant_id,
                                        const std::string& refund_id) override;
-  StoreResult<int64_t> InsertEvent(const OutboxEvent& event) override;
+  StoreResult<bool> InsertEvent(const OutboxEvent& event) override;
   StoreResult<bool> InsertDelivery(const Delivery& delivery) override;
   StoreResult<std::vector<WebhookEndpoint>> LoadWebhookEndpoints(
       const std::string& merchant_id, const std::string& dialect) override;
@@ -164,8 +146,6 @@ class PgWriteTx final : public WriteTx {
   StoreResult<RefundSlot*> LockedRefund(const std::string& merchant_id, const std::string& id);
 
   Conn& conn_;
-  EventObjectHints* hints_;
-  std::string job_payment_;  // the payment this job locked last (merchant '\n' id)
   bool wait_for_locks_ = true;
   bool postponed_ = false;
   std::optional<StoreError> broken_;
@@ -178,10 +158,8 @@ class PgWriteTx final : public WriteTx {
   std::set<std::string> claimed_;  // keys whose placeholder row this transaction inserted
   uint64_t next_order_ = 0;
 
-  // LockAll()'s statements, for TakeLocks(): which were sent, and the objects hinted per payment.
+  // LockAll()'s statements, for TakeLocks(): whether the SKIP LOCKED one was sent.
   bool lock_others_sent_ = false;
-  bool lock_sequences_sent_ = false;
-  std::vector<std::pair<std::string, std::vector<std::string>>> lock_objects_;  // payment key
 
   // The lifecycle's rows (pg_outbox.cc).
   struct ActionSlot {
@@ -199,7 +177,6 @@ class PgWriteTx final : public WriteTx {
   void FlushOutbox(std::vector<Conn::Piped>& out) const;
 
   std::unordered_map<std::string, ActionSlot> actions_;        // refund_id
-  std::unordered_map<std::string, int64_t> event_sequences_;   // merchant '\n' object: last used
   std::vector<OutboxEvent> events_;                            // new, in order
   std::vector<Delivery> deliveries_;                           // new, in order
   std::unordered_map<std::string, EndpointSlot> endpoints_;    // merchant '\n' id

@@ -34,7 +34,8 @@ WebhookEndpoint ReadEndpointRow(const Stmt& s) {
   return e;
 }
 
-#define EVENT_COLUMNS "id, merchant_id, dialect, type, object_id, object_seq, body, created_ms"
+// seq is the table's rowid (migration 0007): the insertion order.
+#define EVENT_COLUMNS "id, merchant_id, dialect, type, object_id, seq, body, created_ms"
 OutboxEvent ReadEventRow(const Stmt& s) {
   return OutboxEvent{s.Text(0), s.Text(1), s.Text(2), s.Text(3),
                      s.Text(4), s.Int(5),  s.Text(6), s.Int(7)};
@@ -158,28 +159,17 @@ StoreResult<bool> SqliteWriteTx::DeleteRefundAction(const std::string& merchant_
   return r.value() == 1;
 }
 
-StoreResult<int64_t> SqliteWriteTx::InsertEvent(const OutboxEvent& e) {
-  auto fresh = fresh_sequences_.find(e.merchant_id + "/" + e.object_id);
-  int64_t sequence = 0;
-  if (fresh != fresh_sequences_.end()) {
-    sequence = fresh->second + 1;
-  } else {
-    Stmt q = db_.Prepare(
-        "SELECT COALESCE(MAX(object_seq), 0) + 1 FROM events WHERE merchant_id = ?1 AND "
-        "object_id = ?2");
-    q.Bind(1, e.merchant_id).Bind(2, e.object_id);
-    auto row = q.Step();
-    if (!row.ok()) return Err(row.error());
-    sequence = q.Int(0);
-  }
-  Stmt s =
-      db_.Prepare("INSERT INTO events (" EVENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+StoreResult<bool> SqliteWriteTx::InsertEvent(const OutboxEvent& e) {
+  // The sequence is the new rowid: one more than the largest (events are never deleted), and the
+  // writer is the only one inserting, so it increases in commit order.
+  Stmt s = db_.Prepare(
+      "INSERT INTO events (id, merchant_id, dialect, type, object_id, body, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   s.Bind(1, e.id).Bind(2, e.merchant_id).Bind(3, e.dialect).Bind(4, e.type).Bind(5, e.object_id);
-  s.Bind(6, sequence).Bind(7, e.body).Bind(8, e.created_ms);
+  s.Bind(6, e.body).Bind(7, e.created_ms);
   auto r = s.Exec();
   if (!r.ok()) return Err(r.error());
-  if (fresh != fresh_sequences_.end()) fresh->second = sequence;
-  return sequence;
+  return true;
 }
 
 StoreResult<bool> SqliteWriteTx::InsertDelivery(const Delivery& d) {
@@ -373,12 +363,12 @@ StoreResult<std::optional<OutboxEvent>> SqliteStore::ReadEvent(const std::string
 
 StoreResult<EventPage> SqliteStore::ListEvents(const EventListQuery& q) {
   return WithReadConnection([&](Db& db) -> StoreResult<EventPage> {
-    // Newest first in insertion (rowid) order, so the events of one transaction keep the order
+    // Newest first in insertion (seq) order, so the events of one transaction keep the order
     // they were written in; cursors are event ids of the same merchant.
     int64_t after_row = INT64_MAX, before_row = 0;
     for (const auto* cursor : {&q.starting_after, &q.ending_before}) {
       if (cursor->empty()) continue;
-      Stmt c = db.Prepare("SELECT rowid FROM events WHERE id = ?1 AND merchant_id = ?2");
+      Stmt c = db.Prepare("SELECT seq FROM events WHERE id = ?1 AND merchant_id = ?2");
       c.Bind(1, *cursor).Bind(2, q.merchant_id);
       auto row = c.Step();
       if (!row.ok()) return Err(row.error());
@@ -389,12 +379,12 @@ StoreResult<EventPage> SqliteStore::ListEvents(const EventListQuery& q) {
     const char* sql =
         backwards ? "SELECT " EVENT_COLUMNS
                     " FROM events WHERE merchant_id = ?1 AND dialect = ?2 AND (?3 = '' OR type = "
-                    "?3) AND (?4 = '' OR object_id = ?4) AND rowid < ?5 AND rowid > ?6 "
-                    "ORDER BY rowid ASC LIMIT ?7"
+                    "?3) AND (?4 = '' OR object_id = ?4) AND seq < ?5 AND seq > ?6 "
+                    "ORDER BY seq ASC LIMIT ?7"
                   : "SELECT " EVENT_COLUMNS
                     " FROM events WHERE merchant_id = ?1 AND dialect = ?2 AND (?3 = '' OR type = "
-                    "?3) AND (?4 = '' OR object_id = ?4) AND rowid < ?5 AND rowid > ?6 "
-                    "ORDER BY rowid DESC LIMIT ?7";
+                    "?3) AND (?4 = '' OR object_id = ?4) AND seq < ?5 AND seq > ?6 "
+                    "ORDER BY seq DESC LIMIT ?7";
     Stmt s = db.Prepare(sql);
     s.Bind(1, q.merchant_id).Bind(2, q.dialect).Bind(3, q.type).Bind(4, q.object_id);
     s.Bind(5, after_row).Bind(6, before_row).Bind(7, static_cast<int64_t>(q.limit) + 1);

@@ -19,6 +19,14 @@ Result<int, std::string> Migrate(Db& db) {
            .ok()) {
     return Err(std::string("cannot create schema_migrations"));
   }
+  // A migration that rebuilds a table (SQLite cannot drop a constraint) drops the old table while
+  // others still reference it, which enforced foreign keys refuse; so they are off while migrating
+  // (the pragma does nothing inside a transaction) and checked before the commit instead.
+  (void)db.Exec("PRAGMA foreign_keys=OFF");
+  struct EnforceAgain {
+    Db& db;
+    ~EnforceAgain() { (void)db.Exec("PRAGMA foreign_keys=ON"); }
+  } enforce_again{db};
   // BEGIN IMMEDIATE takes the write lock first, so two processes starting at once migrate once.
   if (!db.Exec("BEGIN IMMEDIATE").ok()) return Err(std::string("cannot lock for migration"));
   int current = 0;
@@ -48,6 +56,14 @@ Result<int, std::string> Migrate(Db& db) {
       return Err(std::string("cannot record migration"));
     }
     current = m.version;
+  }
+  {
+    Stmt check = db.Prepare("PRAGMA foreign_key_check");
+    auto row = check.Step();
+    if (!row.ok() || row.value()) {
+      (void)db.Exec("ROLLBACK");
+      return Err(std::string("migrations left a dangling foreign key; nothing changed"));
+    }
   }
   if (!db.Exec("COMMIT").ok()) return Err(std::string("cannot commit migrations"));
   return current;

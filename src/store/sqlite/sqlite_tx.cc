@@ -229,7 +229,6 @@ StoreResult<bool> SqliteWriteTx::InsertRefund(const core::Refund& r) {
   s.Bind(14, EncodePartAmounts(r.parts));
   auto res = s.Exec();
   if (!res.ok()) return Err(res.error());
-  fresh_sequences_.insert_or_assign(r.merchant_id + "/" + r.id, 0);
   return true;
 }
 

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -49,7 +48,7 @@ class SqliteWriteTx final : public WriteTx {
   StoreResult<bool> PutRefundAction(const RefundAction& action) override;
   StoreResult<bool> DeleteRefundAction(const std::string& merchant_id,
                                        const std::string& refund_id) override;
-  StoreResult<int64_t> InsertEvent(const OutboxEvent& event) override;
+  StoreResult<bool> InsertEvent(const OutboxEvent& event) override;
   StoreResult<bool> InsertDelivery(const Delivery& delivery) override;
   StoreResult<std::vector<WebhookEndpoint>> LoadWebhookEndpoints(
       const std::string& merchant_id, const std::string& dialect) override;
@@ -62,10 +61,6 @@ class SqliteWriteTx final : public WriteTx {
 
  private:
   Db& db_;
-  // The last event sequence of each refund this transaction inserted, by merchant id + '/' + refund
-  // id: such a refund had no events before, so its events skip the MAX(object_seq) lookup. An
-  // entry of a job rolled back later is harmless: its refund id exists nowhere else.
-  std::unordered_map<std::string, int64_t> fresh_sequences_;
 };
 
 }  // namespace refundd::store::sqlite
