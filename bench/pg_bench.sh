@@ -13,11 +13,13 @@
 #    of its own in the same database: tps and p99 (from pgbench's per-transaction log).
 # Prints both and their ratio. Environment: DURATION (20), CONNECTIONS (32 per wrk),
 # PGBENCH_CLIENTS (32), PAYMENTS (2000), PAYMENT_AMOUNT (1000000), THREADS (refundd io threads
-# per node, 1), DB_WRITERS (4), REFUNDD_BIN, KEEP=1 keeps the work dir.
+# per node, 1), DB_WRITERS (2), REFUNDD_BIN, KEEP=1 keeps the work dir. PG_STATS=1 loads
+# pg_stat_statements and prints, after refundd's phase, the statements that took the server's time.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ -z "${PGHOST:-}" ] || [ -z "${REFUNDD_BENCH_IN_PG:-}" ]; then
+  [ -n "${PG_STATS:-}" ] && export PG_OPTIONS="${PG_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements"
   REFUNDD_BENCH_IN_PG=1 exec scripts/with-postgres.sh "$0" "$@"
 fi
 
@@ -27,7 +29,7 @@ clients=${PGBENCH_CLIENTS:-32}
 payments=${PAYMENTS:-2000}
 payment_amount=${PAYMENT_AMOUNT:-1000000}
 io_threads=${THREADS:-1}
-writers=${DB_WRITERS:-4}
+writers=${DB_WRITERS:-2}
 bin=${REFUNDD_BIN:-}
 if [ -z "$bin" ]; then
   [ -x build/refundd ] || [ -x build/src/app/refundd ] || scripts/setup.sh
@@ -47,6 +49,7 @@ cleanup() {
 trap cleanup EXIT
 
 psql -qX -c "CREATE DATABASE bench" >/dev/null
+[ -n "${PG_STATS:-}" ] && psql -qX -d bench -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 db="postgresql://postgres@/bench?host=$PGHOST&port=$PGPORT"
 
 start_node() {  # start_node N: refundd node N in the background; waits for its port
@@ -115,6 +118,12 @@ p99=$(python3 -c "print(round(max($(val 1 p99_us), $(val 2 p99_us)) / 1000, 2))"
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 for p in "${pids[@]}"; do wait "$p" || { echo "pg_bench: a node exited non-zero on SIGTERM" >&2; exit 1; }; done
 pids=()
+if [ -n "${PG_STATS:-}" ]; then
+  psql -X -d bench -c "SELECT calls, round(total_exec_time) AS ms, rows,
+    round((total_exec_time * 1000 / greatest(calls, 1))::numeric, 1) AS us_per_call,
+    left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >&2
+fi
 verify=$("$bin" verify --db "$db" | tail -n1)
 rows=$(psql -qAtX -d bench -c "SELECT count(*) FROM refunds")
 

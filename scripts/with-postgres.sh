@@ -11,7 +11,8 @@
 #                        suite and the integration suite make a fresh database per test from it)
 #   PGHOST, PGPORT, PGUSER  so that psql, pgbench and createdb reach the same server
 # The server is stopped and its dir removed when COMMAND ends, however it ends; COMMAND's exit
-# code is returned. KEEP_PG=1 keeps the dir (its log is DIR/log).
+# code is returned. KEEP_PG=1 keeps the dir (its log is DIR/log). PG_OPTIONS adds server options
+# (e.g. PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements").
 set -euo pipefail
 
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
@@ -38,7 +39,7 @@ pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >
   { cat "$dir/initdb.log" >&2; exit 1; }
 # Enough connections for several refundd nodes (writers + readers each) and pgbench's clients.
 pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-  -o "-p $port -k $dir -c listen_addresses='' -c max_connections=300" start >/dev/null ||
+  -o "-p $port -k $dir -c listen_addresses='' -c max_connections=300 ${PG_OPTIONS:-}" start >/dev/null ||
   { cat "$dir/log" >&2; exit 1; }
 
 export PGHOST="$dir" PGPORT="$port" PGUSER=postgres

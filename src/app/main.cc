@@ -40,7 +40,7 @@ struct Options {
   int64_t idempotency_ttl_hours = 24;
   std::string name;
   std::string database_url;  // postgresql://...: PostgreSQL instead of SQLite in data_dir
-  int db_writers = 4;
+  int db_writers = 2;
   // The refund lifecycle (docs/lifecycle.md).
   int64_t settle_delay_ms = 5000;
   double retry_time_scale = 1.0;

@@ -1,7 +1,8 @@
 // What the PostgreSQL backend adds to the contract: a job whose payment another transaction holds
 // is postponed and runs again (first in a later batch, where it waits), and writers and readers
 // whose connections the server killed reconnect, the batch in flight being answered done(false);
-// payments named by jobs (WriteJob::lock_payment_id) and locked up front are only a shortcut.
+// payments named by jobs (WriteJob::lock_payment_id) and locked up front are only a shortcut; a
+// key claimed optimistically and stored elsewhere meanwhile runs the batch again.
 // Runs when REFUNDD_TEST_PG_URL names a server (scripts/with-postgres.sh).
 #include <gtest/gtest.h>
 
@@ -122,6 +123,55 @@ WriteJob RefundJob(const std::string& merchant, const std::string& id, const std
   job.lock_merchant_id = hint_merchant;
   job.lock_payment_id = hint_id;
   return job;
+}
+
+// A key nobody had stored when the batch began is claimed optimistically (pg_tx.h FindAll): when
+// another node stores the same key before this batch commits, the batch's insert of the key
+// fails, the batch runs again and its job finds the other node's record, so the key's work is
+// done once. Here the "other node" stores the key from inside the job's first run.
+TEST_F(PostgresStoreTest, AKeyStoredElsewhereMeanwhileRunsTheBatchAgainAndFindsTheRecord) {
+  ASSERT_TRUE(store_->SubmitAndWait(
+      [](WriteTx& tx) { return tx.InsertPayment(Paid("pi_k")).ok(); }));
+  std::atomic<int> runs{0}, replays{0};
+  std::promise<bool> finished;
+  WriteJob job;
+  job.claim_merchant_id = "mer_a";
+  job.claim_key = "key-1";
+  job.apply = [&](WriteTx& tx) {
+    ++runs;
+    auto claimed = tx.ClaimIdempotency("mer_a", "key-1", 5);
+    if (!claimed.ok()) return false;
+    if (claimed.value()) {
+      ++replays;
+      return claimed.value()->fingerprint == "theirs";
+    }
+    if (runs == 1) {  // the other node stores the key and commits while this batch runs
+      auto other = other_->Exec(
+          "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
+          "created_ms) VALUES ('mer_a', 'key-1', 'theirs', 200, 'text/plain', 'a'::bytea, 4)",
+          Params());
+      if (!other.ok()) return false;
+    }
+    auto p = tx.LoadPaymentForUpdate("mer_a", "pi_k");
+    if (!p.ok() || !p.value()) return false;
+    core::Payment payment = *p.value();
+    payment.refunded_minor += 10;
+    return tx.UpdatePayment(payment).ok() &&
+           tx.PutIdempotency({"mer_a", "key-1", "ours", 200, "text/plain", "b", 5}).ok();
+  };
+  job.done = [&](bool committed) { finished.set_value(committed); };
+  store_->Submit(std::move(job));
+  EXPECT_TRUE(finished.get_future().get());
+  EXPECT_EQ(runs.load(), 2);
+  EXPECT_EQ(replays.load(), 1);
+  EXPECT_EQ(store_->ReadPayment("mer_a", "pi_k").value()->refunded_minor, 0)
+      << "the first run's refund was rolled back with its key";
+  auto rows = other_->Exec(
+      "SELECT fingerprint FROM idempotency WHERE merchant_id = 'mer_a' AND key = 'key-1'",
+      Params());
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows.value().size(), 1);
+  EXPECT_EQ(rows.value().Text(0, 0), "theirs");
 }
 
 TEST_F(PostgresStoreTest, BatchesOnTwoStoresNamingTheSamePaymentNeverRefundTooMuch) {

@@ -1,6 +1,7 @@
-// A batch's first round trip on PostgreSQL (pg_store.cc RunOnce sends it with BEGIN): the claim of
-// every idempotency key the batch's jobs named, and the up-front locks of the payments they named
-// (the first job's waiting, the others SKIP LOCKED).
+// A batch's first round trip on PostgreSQL (pg_store.cc RunOnce sends it with BEGIN): the stored
+// records of every idempotency key the batch's jobs named (the rest are claimed optimistically:
+// pg_tx.h), and the up-front locks of the payments they named (the first job's waiting, the others
+// SKIP LOCKED).
 // What comes back fills the batch's caches (pg_tx.h).
 #include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_tx.h"
@@ -8,39 +9,38 @@
 namespace refundd::store::postgres {
 
 namespace {
-constexpr const char* kClaimAllSql =
-    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, '', 0, '', ''::bytea, $3 FROM unnest($1::text[], $2::text[]) "
-    "WITH ORDINALITY AS u(m, k, ord) ORDER BY ord "
-    "ON CONFLICT (merchant_id, key) DO UPDATE SET status = idempotency.status "
-    "RETURNING merchant_id, key, fingerprint, status, content_type, body, created_ms";
+// LATERAL: one probe of the (merchant_id, key) index per key, whatever the planner thinks of the
+// arrays (a plain join chose a hash join over the whole table).
+constexpr const char* kFindAllSql =
+    "SELECT i.merchant_id, i.key, i.fingerprint, i.status, i.content_type, i.body, i.created_ms "
+    "FROM unnest($1::text[], $2::text[]) AS u(m, k), LATERAL (SELECT * FROM idempotency AS x "
+    "WHERE x.merchant_id = u.m AND x.key = u.k) AS i";
 
 }  // namespace
 
-Conn::Piped PgWriteTx::ClaimAll(std::vector<std::pair<std::string, std::string>> keys,
-                                int64_t now_ms) {
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+Conn::Piped PgWriteTx::FindAll(const std::vector<std::pair<std::string, std::string>>& keys) {
   ArrayLiteral merchants, names;
   for (const auto& [merchant_id, key] : keys) {
     merchants.Add(merchant_id);
     names.Add(key);
   }
-  return {kClaimAllSql, Params().Add(merchants.Finish()).Add(names.Finish()).Add(now_ms)};
+  return {kFindAllSql, Params().Add(merchants.Finish()).Add(names.Finish())};
 }
 
-void PgWriteTx::TakeClaims(const Rows& rows) {
+void PgWriteTx::TakeClaims(const std::vector<std::pair<std::string, std::string>>& keys,
+                           const Rows& rows) {
+  for (const auto& [merchant_id, key] : keys) absent_.insert(SlotKey(merchant_id, key));
   for (int i = 0; i < rows.size(); ++i) {
     std::string merchant_id = rows.Text(i, 0), key = rows.Text(i, 1);
     const std::string k = SlotKey(merchant_id, key);
-    if (rows.Int(i, 3) == 0) {
-      claimed_.insert(k);  // a placeholder of ours: the key is free and now held
-      continue;
-    }
+    absent_.erase(k);
+    // Status 0 is another transaction's placeholder, which never commits: not a record. The row
+    // is read, not locked: ClaimIdempotency locks it when a job claims the key.
+    if (rows.Int(i, 3) == 0) continue;
     idempotency_[k] = IdempotencySlot{
         core::IdempotencyRecord{merchant_id, key, rows.Text(i, 2), static_cast<int>(rows.Int(i, 3)),
                                 rows.Text(i, 4), rows.Bytea(i, 5), rows.Int(i, 6)},
-        false, true};
+        false, false};
   }
 }
 

@@ -4,7 +4,9 @@
 // Writes: `writers` threads, each with its own connection, take whatever jobs are queued (up to
 // max_batch) and run them as one transaction (PgWriteTx: rows locked as they are read, writes
 // sent set-based with COMMIT in one round trip), then call each job's done(). A batch never waits
-// for more work. Across writers and nodes, the money invariant is kept by row locks: a job locks
+// for more work. One writer at a time gathers and runs a batch (gather_mu_); it lets the next one
+// start when it sends its COMMIT, so batches stay large (a statement's fixed cost in the server is
+// paid once per batch) while one batch's commit and fsync overlap the next batch's work. Across writers and nodes, the money invariant is kept by row locks: a job locks
 // the payment (SELECT ... FOR UPDATE) before it decides, so two transactions never decide on the
 // same payment at once (docs/scaling.md says why locks rather than conditional updates).
 //
@@ -102,11 +104,14 @@ class PostgresStore final : public Store {
   explicit PostgresStore(PostgresOptions options) : options_(std::move(options)) {}
   void WriterLoop(std::unique_ptr<Conn> conn);
   // Runs `jobs` in transactions until each is done or postponed (postponed ones are queued again).
-  void RunBatch(std::unique_ptr<Conn>& conn, std::vector<WriteJob>& jobs);
+  // `gather`, when given and held, is released when the batch's COMMIT is sent (or earlier).
+  void RunBatch(std::unique_ptr<Conn>& conn, std::vector<WriteJob>& jobs,
+                std::unique_lock<std::mutex>* gather = nullptr);
   enum class Outcome { kCommitted, kRetry, kRunAlone, kLost };
   // One attempt: BEGIN, each job, flush and COMMIT. Fills `postponed` with the jobs to run later
   // (only when the outcome is kCommitted).
-  Outcome RunOnce(Conn& conn, std::vector<WriteJob>& jobs, std::vector<std::size_t>& postponed);
+  Outcome RunOnce(Conn& conn, std::vector<WriteJob>& jobs, std::vector<std::size_t>& postponed,
+                  std::unique_lock<std::mutex>* gather);
   void Requeue(std::vector<WriteJob> jobs);
 
   // A connection from the pool (opened on demand), returned on destruction unless broken.
@@ -127,6 +132,7 @@ class PostgresStore final : public Store {
   const PostgresOptions options_;
   int schema_version_ = 0;
 
+  std::mutex gather_mu_;  // held by the writer gathering and running a batch, until its COMMIT
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<WriteJob> queue_;

@@ -1,6 +1,7 @@
 #include "store/postgres/pg_tx.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "store/codec.h"
 #include "store/postgres/pg_queries.h"
@@ -64,6 +65,15 @@ constexpr const char* kPutIdempotencySql =
     "ON CONFLICT (merchant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
     "status = EXCLUDED.status, content_type = EXCLUDED.content_type, body = EXCLUDED.body, "
     "created_ms = EXCLUDED.created_ms";
+
+// Records of keys nobody had stored when the batch began, in key order (two batches inserting
+// overlapping keys wait for each other in the same order, so never in a cycle). No ON CONFLICT:
+// a key stored by another transaction meanwhile fails the batch, which then runs again.
+constexpr const char* kInsertIdempotencySql =
+    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
+    "created_ms) SELECT m, k, f, s, c, decode(b, 'hex'), t FROM unnest($1::text[], $2::text[], "
+    "$3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY "
+    "AS u(m, k, f, s, c, b, t, ord) ORDER BY ord";
 
 constexpr const char* kReleaseClaimsSql =
     "DELETE FROM idempotency WHERE status = 0 AND (merchant_id, key) IN "
@@ -259,7 +269,7 @@ StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::LoadIdempotency(
   const std::string k = SlotKey(merchant_id, key);
   auto it = idempotency_.find(k);
   if (it != idempotency_.end()) return it->second.record;
-  if (claimed_.count(k)) return std::optional<core::IdempotencyRecord>();
+  if (claimed_.count(k) || absent_.count(k)) return std::optional<core::IdempotencyRecord>();
   auto row = QueryIdempotency(conn_, merchant_id, key);
   if (!row.ok()) return Err(Fail(row.error()));
   idempotency_.emplace(k, IdempotencySlot{row.value(), false, false});
@@ -273,7 +283,8 @@ StoreResult<std::optional<core::IdempotencyRecord>> PgWriteTx::ClaimIdempotency(
   auto it = idempotency_.find(k);
   // Stored by an earlier job of this batch, or claimed (and so locked) earlier in it.
   if (it != idempotency_.end() && (it->second.put || it->second.locked)) return it->second.record;
-  if (claimed_.count(k)) return std::optional<core::IdempotencyRecord>();
+  // No record when the batch began: its insert at commit is the claim (pg_tx.h FindAll).
+  if (claimed_.count(k) || absent_.count(k)) return std::optional<core::IdempotencyRecord>();
   // Inserts a placeholder (status 0) or, when the key exists, locks its row and returns it; an
   // uncommitted insert of the same key by another transaction makes this wait for its outcome.
   auto rows = conn_.Exec(kClaimSql, Params().Add(merchant_id).Add(key).Add(now_ms));
@@ -300,10 +311,12 @@ StoreResult<bool> PgWriteTx::PutIdempotency(const core::IdempotencyRecord& recor
   return true;
 }
 
-StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown) {
+StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown,
+                                            const std::function<void()>& before_send) {
   *commit_unknown = false;
   if (auto stop = Stopped()) return Err(*stop);
   std::vector<Conn::Piped> statements;
+  int fresh_insert_at = -1;  // the index of kInsertIdempotencySql, when sent
 
   {  // payments: new ones inserted whole, known ones updated
     ArrayLiteral c[19];
@@ -399,16 +412,35 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown) {
     }
   }
   {  // idempotency: answers stored, claims of rolled-back jobs released
-    ArrayLiteral c[7];
+    ArrayLiteral c[7], n[7];
     ArrayLiteral release_merchants, release_keys;
     int puts = 0, releases = 0;
+    std::vector<const core::IdempotencyRecord*> fresh;  // to insert, of keys in absent_
     for (const auto& [key, slot] : idempotency_) {
       if (!slot.put) continue;
       const core::IdempotencyRecord& r = *slot.record;
+      if (absent_.count(key) && !claimed_.count(key)) {
+        fresh.push_back(&r);
+        continue;
+      }
       c[0].Add(r.merchant_id), c[1].Add(r.key), c[2].Add(r.fingerprint);
       c[3].Add(int64_t{r.status}), c[4].Add(r.content_type), c[5].AddHex(r.body);
       c[6].Add(r.created_ms);
       ++puts;
+    }
+    std::sort(fresh.begin(), fresh.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->merchant_id, a->key) < std::tie(b->merchant_id, b->key);
+    });
+    for (const core::IdempotencyRecord* r : fresh) {
+      n[0].Add(r->merchant_id), n[1].Add(r->key), n[2].Add(r->fingerprint);
+      n[3].Add(int64_t{r->status}), n[4].Add(r->content_type), n[5].AddHex(r->body);
+      n[6].Add(r->created_ms);
+    }
+    if (!fresh.empty()) {
+      Params params;
+      for (auto& a : n) params.Add(a.Finish());
+      fresh_insert_at = static_cast<int>(statements.size());
+      statements.push_back({kInsertIdempotencySql, std::move(params)});
     }
     for (const std::string& k : claimed_) {
       auto it = idempotency_.find(k);
@@ -432,11 +464,19 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown) {
   const int writes = static_cast<int>(statements.size());
   statements.push_back({"COMMIT", Params()});
   int failed_at = -1;
+  if (before_send) before_send();
   auto results = conn_.Pipeline(statements, &failed_at);
   if (!results.ok()) {
     // Only a COMMIT whose answer was lost leaves the outcome unknown; a failed write before it
     // means COMMIT never ran.
     *commit_unknown = failed_at == writes || (failed_at < 0 && conn_.Broken());
+    if (failed_at >= 0 && failed_at == fresh_insert_at &&
+        results.error().kind == StoreErrorKind::kConstraint) {
+      // Another transaction stored one of the keys after this batch read them: run it again.
+      return Err(Fail(StoreError{StoreErrorKind::kAborted,
+                                 "an idempotency key was stored meanwhile: " +
+                                     results.error().message}));
+    }
     return Err(Fail(results.error()));
   }
   return true;

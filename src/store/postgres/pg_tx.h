@@ -42,13 +42,16 @@ class PgWriteTx final : public WriteTx {
  public:
   explicit PgWriteTx(Conn& conn) : conn_(conn) {}
 
-  // The statement that claims the batch's idempotency keys (merchant_id, key) at once, sorted so
-  // that two batches claiming overlapping keys cannot deadlock; sent with BEGIN in the batch's
-  // first round trip. TakeClaims() then records what it found, and ClaimIdempotency() answers
-  // from that.
-  static Conn::Piped ClaimAll(std::vector<std::pair<std::string, std::string>> keys,
-                              int64_t now_ms);
-  void TakeClaims(const Rows& rows);
+  // The statement that reads the stored records of the batch's idempotency keys (merchant_id,
+  // key) at once, sent with BEGIN in the batch's first round trip. TakeClaims() records what it
+  // found; ClaimIdempotency() then answers from that. A key with no record is claimed
+  // optimistically: its record is inserted (no ON CONFLICT) with the batch's other writes, so if
+  // another transaction stored the same key meanwhile, that insert fails, the whole batch rolls
+  // back (kAborted) and runs again, and then finds the record. A key that has a record is claimed
+  // for real (its row locked) when a job asks for it. So a key used at two nodes at once executes
+  // once, and a new key costs one row write instead of a placeholder and its update.
+  static Conn::Piped FindAll(const std::vector<std::pair<std::string, std::string>>& keys);
+  void TakeClaims(const std::vector<std::pair<std::string, std::string>>& keys, const Rows& rows);
 
   // The statements that lock the payments the batch's jobs named (WriteJob::lock_payment_id, as
   // (merchant_id, id)), sent after the claims in the batch's first round trip: `first` (the first
@@ -71,7 +74,9 @@ class PgWriteTx final : public WriteTx {
 
   // Writes every kept job's changes and commits, in one round trip. On failure, *committed_unknown
   // says whether COMMIT itself was sent and its answer lost (the outcome is then unknown).
-  StoreResult<bool> FlushAndCommit(bool* commit_unknown);
+  // `before_send` runs just before the writes and COMMIT go to the server.
+  StoreResult<bool> FlushAndCommit(bool* commit_unknown,
+                                   const std::function<void()>& before_send = {});
 
   StoreResult<std::optional<core::Payment>> LoadPaymentForUpdate(
       const std::string& merchant_id, const std::string& payment_id) override;
@@ -156,6 +161,7 @@ class PgWriteTx final : public WriteTx {
   std::unordered_map<std::string, AliasSlot> aliases_;     // merchant '\n' kind '\n' alias
   std::unordered_map<std::string, IdempotencySlot> idempotency_;  // merchant '\n' key
   std::set<std::string> claimed_;  // keys whose placeholder row this transaction inserted
+  std::set<std::string> absent_;   // keys FindAll found no record of: claimed optimistically
   uint64_t next_order_ = 0;
 
   // LockAll()'s statements, for TakeLocks(): whether the SKIP LOCKED one was sent.
