@@ -1,5 +1,7 @@
 #include "store/postgres/pg_conn.h"
 
+#include "base/check.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -39,26 +41,62 @@ std::vector<const char*> Params::Pointers() const {
   return out;
 }
 
-void ArrayLiteral::Add(std::string_view text) {
-  if (text_.size() > 1) text_.push_back(',');
-  text_.push_back('"');
-  for (char c : text) {
-    if (c == '"' || c == '\\') text_.push_back('\\');
-    text_.push_back(c);
-  }
-  text_.push_back('"');
+std::vector<int> Params::Lengths() const {
+  if (binary_.empty()) return {};
+  std::vector<int> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(static_cast<int>(v.size()));
+  return out;
 }
+
+std::vector<int> Params::Formats() const {
+  if (binary_.empty()) return {};
+  std::vector<int> out(binary_);
+  out.resize(values_.size(), 0);
+  return out;
+}
+
+namespace {
+constexpr uint32_t kTextOid = 25, kInt8Oid = 20, kByteaOid = 17;
+
+void AppendInt32(std::string& out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(b, 4);
+}
+}  // namespace
+
+void ArrayLiteral::Element(uint32_t type, std::string_view bytes) {
+  CHECK(type_ == 0 || type_ == type);  // one element type per array
+  type_ = type;
+  ++count_;
+  AppendInt32(elements_, static_cast<uint32_t>(bytes.size()));
+  elements_.append(bytes);
+}
+
+void ArrayLiteral::Add(std::string_view text) { Element(kTextOid, text); }
 
 void ArrayLiteral::Add(int64_t value) {
-  if (text_.size() > 1) text_.push_back(',');
-  text_ += std::to_string(value);
+  std::string b;
+  const auto v = static_cast<uint64_t>(value);
+  AppendInt32(b, static_cast<uint32_t>(v >> 32));
+  AppendInt32(b, static_cast<uint32_t>(v));
+  Element(kInt8Oid, b);
 }
 
-void ArrayLiteral::AddHex(std::string_view bytes) {
-  if (text_.size() > 1) text_.push_back(',');
-  text_.push_back('"');
-  AppendHex(text_, bytes);
-  text_.push_back('"');
+void ArrayLiteral::AddBytes(std::string_view bytes) { Element(kByteaOid, bytes); }
+
+BinaryArray ArrayLiteral::Finish() const {
+  if (count_ == 0) return BinaryArray{"{}"};  // sent as text: see Params::Add(BinaryArray)
+  std::string out;
+  out.reserve(20 + elements_.size());
+  AppendInt32(out, 1);      // dimensions
+  AppendInt32(out, 0);      // no nulls
+  AppendInt32(out, type_);  // element type
+  AppendInt32(out, static_cast<uint32_t>(count_));
+  AppendInt32(out, 1);  // lower bound
+  out += elements_;
+  return BinaryArray{std::move(out)};
 }
 
 std::string Rows::Text(int row, int col) const {
@@ -168,8 +206,10 @@ StoreResult<Rows> Conn::Exec(const char* sql, const Params& params) {
   auto name = Prepared(sql, params.size());
   if (!name.ok()) return Err(name.error());
   std::vector<const char*> values = params.Pointers();
-  PGresult* r = PQexecPrepared(conn_, name.value()->c_str(), params.size(), values.data(), nullptr,
-                               nullptr, 0);
+  std::vector<int> lengths = params.Lengths(), formats = params.Formats();
+  PGresult* r = PQexecPrepared(conn_, name.value()->c_str(), params.size(), values.data(),
+                               lengths.empty() ? nullptr : lengths.data(),
+                               formats.empty() ? nullptr : formats.data(), 0);
   Rows rows(r);
   ExecStatusType status = PQresultStatus(r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return Err(ErrorOf(r));
@@ -196,9 +236,12 @@ StoreResult<std::vector<Rows>> Conn::Pipeline(const std::vector<Piped>& statemen
   if (PQenterPipelineMode(conn_) != 1) return Err(ErrorOf(nullptr));
   bool sent = true;
   for (std::size_t i = 0; i < statements.size() && sent; ++i) {
-    std::vector<const char*> values = statements[i].params.Pointers();
-    sent = PQsendQueryPrepared(conn_, names[i]->c_str(), statements[i].params.size(),
-                               values.data(), nullptr, nullptr, 0) == 1;
+    const Params& params = statements[i].params;
+    std::vector<const char*> values = params.Pointers();
+    std::vector<int> lengths = params.Lengths(), formats = params.Formats();
+    sent = PQsendQueryPrepared(conn_, names[i]->c_str(), params.size(), values.data(),
+                               lengths.empty() ? nullptr : lengths.data(),
+                               formats.empty() ? nullptr : formats.data(), 0) == 1;
   }
   sent = sent && PQpipelineSync(conn_) == 1;
   if (!sent) {

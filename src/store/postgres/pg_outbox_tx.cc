@@ -228,8 +228,8 @@ void PgWriteTx::FlushOutbox(std::vector<Conn::Piped>& out) const {
     for (auto& a : c) params.Add(a.Finish());
     out.push_back({"INSERT INTO webhook_deliveries (" DELIVERY_COLUMNS ") SELECT " DELIVERY_COLUMNS
                    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                   "$6::text[], $7::text[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], "
-                   "$12::int[], $13::text[]) WITH ORDINALITY AS u(" DELIVERY_COLUMNS
+                   "$6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], "
+                   "$12::bigint[], $13::text[]) WITH ORDINALITY AS u(" DELIVERY_COLUMNS
                    ", ord) ORDER BY ord",
                    std::move(params)});
   }
@@ -251,7 +251,7 @@ void PgWriteTx::FlushOutbox(std::vector<Conn::Piped>& out) const {
     Params params;
     for (auto& a : put) params.Add(a.Finish());
     out.push_back({"INSERT INTO refund_actions (" ACTION_COLUMNS
-                   ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
+                   ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
                    "$5::bigint[]) ON CONFLICT (refund_id) DO UPDATE SET merchant_id = "
                    "EXCLUDED.merchant_id, phase = EXCLUDED.phase, attempts = EXCLUDED.attempts, "
                    "next_action_ms = EXCLUDED.next_action_ms",

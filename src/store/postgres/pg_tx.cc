@@ -60,8 +60,8 @@ constexpr const char* kInsertAliasesSql =
 
 constexpr const char* kPutIdempotencySql =
     "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, f, s, c, decode(b, 'hex'), t FROM unnest($1::text[], $2::text[], "
-    "$3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[]) AS u(m, k, f, s, c, b, t) "
+    "created_ms) SELECT m, k, f, s, c, b, t FROM unnest($1::text[], $2::text[], "
+    "$3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bigint[]) AS u(m, k, f, s, c, b, t) "
     "ON CONFLICT (merchant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
     "status = EXCLUDED.status, content_type = EXCLUDED.content_type, body = EXCLUDED.body, "
     "created_ms = EXCLUDED.created_ms";
@@ -71,8 +71,8 @@ constexpr const char* kPutIdempotencySql =
 // a key stored by another transaction meanwhile fails the batch, which then runs again.
 constexpr const char* kInsertIdempotencySql =
     "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, f, s, c, decode(b, 'hex'), t FROM unnest($1::text[], $2::text[], "
-    "$3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY "
+    "created_ms) SELECT m, k, f, s, c, b, t FROM unnest($1::text[], $2::text[], "
+    "$3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bigint[]) WITH ORDINALITY "
     "AS u(m, k, f, s, c, b, t, ord) ORDER BY ord";
 
 constexpr const char* kReleaseClaimsSql =
@@ -424,7 +424,7 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown,
         continue;
       }
       c[0].Add(r.merchant_id), c[1].Add(r.key), c[2].Add(r.fingerprint);
-      c[3].Add(int64_t{r.status}), c[4].Add(r.content_type), c[5].AddHex(r.body);
+      c[3].Add(int64_t{r.status}), c[4].Add(r.content_type), c[5].AddBytes(r.body);
       c[6].Add(r.created_ms);
       ++puts;
     }
@@ -433,7 +433,7 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown,
     });
     for (const core::IdempotencyRecord* r : fresh) {
       n[0].Add(r->merchant_id), n[1].Add(r->key), n[2].Add(r->fingerprint);
-      n[3].Add(int64_t{r->status}), n[4].Add(r->content_type), n[5].AddHex(r->body);
+      n[3].Add(int64_t{r->status}), n[4].Add(r->content_type), n[5].AddBytes(r->body);
       n[6].Add(r->created_ms);
     }
     if (!fresh.empty()) {
