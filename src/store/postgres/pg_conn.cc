@@ -87,7 +87,7 @@ void ArrayLiteral::Add(int64_t value) {
 void ArrayLiteral::AddBytes(std::string_view bytes) { Element(kByteaOid, bytes); }
 
 BinaryArray ArrayLiteral::Finish() const {
-  if (count_ == 0) return BinaryArray{"{}"};  // sent as text: see Params::Add(BinaryArray)
+  if (count_ == 0) return BinaryArray{"{}", false};  // fits any array type
   std::string out;
   out.reserve(20 + elements_.size());
   AppendInt32(out, 1);      // dimensions

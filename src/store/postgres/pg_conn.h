@@ -1,7 +1,7 @@
 #pragma once
 // A thin RAII layer over one libpq connection: statements prepared once per connection (keyed by
-// the address of their SQL text), text-format parameters (arrays in binary), results as owned values, and errors
-// mapped to StoreError kinds. Not thread-safe: one thread uses a Conn at a time.
+// the address of their SQL text), text-format parameters (arrays in binary), results as owned
+// values, and errors mapped to StoreError kinds. Not thread-safe: one thread uses a Conn at a time.
 
 #include <libpq-fe.h>
 
@@ -20,6 +20,7 @@ namespace refundd::store::postgres {
 // An array parameter in PostgreSQL's binary format (ArrayLiteral::Finish()).
 struct BinaryArray {
   std::string bytes;
+  bool binary = true;  // false for an empty array, sent as the text literal "{}"
 };
 
 // Parameters, $1.. in order: text format, but arrays in binary (the server then copies their
@@ -28,10 +29,9 @@ struct BinaryArray {
 class Params {
  public:
   Params& Add(BinaryArray array) {
-    const bool empty = array.bytes == "{}";  // an empty array goes as text (ArrayLiteral)
     values_.push_back(std::move(array.bytes));
     binary_.resize(values_.size(), 0);
-    binary_.back() = empty ? 0 : 1;
+    binary_.back() = array.binary ? 1 : 0;
     return *this;
   }
   Params& Add(std::string_view text) {

@@ -58,22 +58,22 @@ constexpr const char* kInsertAliasesSql =
     "INSERT INTO aliases (merchant_id, kind, alias, object_id) "
     "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])";
 
+// The idempotency records of a batch, as arrays ($1..$7), in the order given (ord).
+#define IDEMPOTENCY_ROWS_SQL                                                            \
+  "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, " \
+  "created_ms) SELECT m, k, f, s, c, b, t FROM unnest($1::text[], $2::text[], "         \
+  "$3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bigint[]) WITH ORDINALITY "   \
+  "AS u(m, k, f, s, c, b, t, ord) ORDER BY ord"
+
 constexpr const char* kPutIdempotencySql =
-    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, f, s, c, b, t FROM unnest($1::text[], $2::text[], "
-    "$3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bigint[]) AS u(m, k, f, s, c, b, t) "
-    "ON CONFLICT (merchant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+    IDEMPOTENCY_ROWS_SQL " ON CONFLICT (merchant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
     "status = EXCLUDED.status, content_type = EXCLUDED.content_type, body = EXCLUDED.body, "
     "created_ms = EXCLUDED.created_ms";
 
 // Records of keys nobody had stored when the batch began, in key order (two batches inserting
 // overlapping keys wait for each other in the same order, so never in a cycle). No ON CONFLICT:
 // a key stored by another transaction meanwhile fails the batch, which then runs again.
-constexpr const char* kInsertIdempotencySql =
-    "INSERT INTO idempotency (merchant_id, key, fingerprint, status, content_type, body, "
-    "created_ms) SELECT m, k, f, s, c, b, t FROM unnest($1::text[], $2::text[], "
-    "$3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bigint[]) WITH ORDINALITY "
-    "AS u(m, k, f, s, c, b, t, ord) ORDER BY ord";
+constexpr const char* kInsertIdempotencySql = IDEMPOTENCY_ROWS_SQL;
 
 constexpr const char* kReleaseClaimsSql =
     "DELETE FROM idempotency WHERE status = 0 AND (merchant_id, key) IN "
@@ -415,27 +415,25 @@ StoreResult<bool> PgWriteTx::FlushAndCommit(bool* commit_unknown,
     ArrayLiteral c[7], n[7];
     ArrayLiteral release_merchants, release_keys;
     int puts = 0, releases = 0;
+    auto add = [](ArrayLiteral (&to)[7], const core::IdempotencyRecord& r) {
+      to[0].Add(r.merchant_id), to[1].Add(r.key), to[2].Add(r.fingerprint);
+      to[3].Add(int64_t{r.status}), to[4].Add(r.content_type), to[5].AddBytes(r.body);
+      to[6].Add(r.created_ms);
+    };
     std::vector<const core::IdempotencyRecord*> fresh;  // to insert, of keys in absent_
     for (const auto& [key, slot] : idempotency_) {
       if (!slot.put) continue;
-      const core::IdempotencyRecord& r = *slot.record;
       if (absent_.count(key) && !claimed_.count(key)) {
-        fresh.push_back(&r);
-        continue;
+        fresh.push_back(&*slot.record);
+      } else {
+        add(c, *slot.record);
+        ++puts;
       }
-      c[0].Add(r.merchant_id), c[1].Add(r.key), c[2].Add(r.fingerprint);
-      c[3].Add(int64_t{r.status}), c[4].Add(r.content_type), c[5].AddBytes(r.body);
-      c[6].Add(r.created_ms);
-      ++puts;
     }
     std::sort(fresh.begin(), fresh.end(), [](const auto* a, const auto* b) {
       return std::tie(a->merchant_id, a->key) < std::tie(b->merchant_id, b->key);
     });
-    for (const core::IdempotencyRecord* r : fresh) {
-      n[0].Add(r->merchant_id), n[1].Add(r->key), n[2].Add(r->fingerprint);
-      n[3].Add(int64_t{r->status}), n[4].Add(r->content_type), n[5].AddBytes(r->body);
-      n[6].Add(r->created_ms);
-    }
+    for (const core::IdempotencyRecord* r : fresh) add(n, *r);
     if (!fresh.empty()) {
       Params params;
       for (auto& a : n) params.Add(a.Finish());
