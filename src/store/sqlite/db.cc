@@ -14,7 +14,15 @@ Stmt& Stmt::Bind(int index, int64_t value) {
   return *this;
 }
 
-Stmt& Stmt::Bind(int index, std::string_view text) {
+Stmt& Stmt::Bind(int index, const std::string& text) {
+  if (sqlite3_bind_text64(stmt_, index, text.c_str(), text.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+      SQLITE_OK) {
+    failed_bind_ = true;
+  }
+  return *this;
+}
+
+Stmt& Stmt::BindCopy(int index, std::string_view text) {
   // An empty view may have a null data pointer, which SQLite would bind as NULL.
   const char* data = text.data() ? text.data() : "";
   if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=

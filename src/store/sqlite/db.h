@@ -25,7 +25,13 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   Stmt& Bind(int index, int64_t value);
-  Stmt& Bind(int index, std::string_view text);
+  // A named string is bound where it lies, without a copy (SQLite reads it while the statement
+  // steps): it must stay alive and unchanged until the statement's last Step() or Exec(). Every
+  // other text (temporaries, views, literals) is copied into the statement.
+  Stmt& Bind(int index, const std::string& text);
+  Stmt& Bind(int index, std::string&& text) { return BindCopy(index, text); }
+  Stmt& Bind(int index, std::string_view text) { return BindCopy(index, text); }
+  Stmt& Bind(int index, const char* text) { return BindCopy(index, std::string_view(text)); }
   // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
   StoreResult<bool> Step();
   // Steps to completion; returns sqlite3_changes().
@@ -35,6 +41,8 @@ class Stmt {
   std::string Text(int col) const;
 
  private:
+  Stmt& BindCopy(int index, std::string_view text);
+
   sqlite3_stmt* stmt_;
   Db* db_;
   bool failed_bind_ = false;
