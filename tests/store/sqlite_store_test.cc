@@ -20,6 +20,8 @@
 #include <thread>
 
 #include "store/migrations.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/sqlite_tx.h"
 
 namespace refundd::store::sqlite {
 namespace {
@@ -155,6 +157,48 @@ TEST(SqliteStore, TheEventsRebuildKeepsEveryEventInPlaceWithItsDeliveries) {
     EXPECT_EQ(page.events[0].id, "evt_c");
     EXPECT_EQ(page.events[2].id, "evt_a");
   }
+  std::filesystem::remove_all(dir);
+}
+
+// The writer's transaction keeps a merchant's endpoints as first loaded (a batch publishes one
+// change per refund), but not past an endpoint write in the same transaction, which a job's
+// savepoint may roll back.
+TEST(SqliteStore, ABatchSeesTheEndpointsItsOwnJobsWriteAndRollBack) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("refundd-sqlite-endpoints-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "refundd.db").string();
+  {
+    auto store = SqliteStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error();
+    ASSERT_TRUE(store.value()->CreateMerchant({"mer_a", "a", 1}, {}).ok());
+  }
+  auto opened = Db::Open(path, Db::Wal::kDefault);
+  ASSERT_TRUE(opened.ok());
+  Db& db = *opened.value();
+  ASSERT_TRUE(db.Exec("BEGIN IMMEDIATE").ok());
+  SqliteWriteTx tx(db);
+  auto endpoint = [](std::string id, std::string url) {
+    return WebhookEndpoint{std::move(id), "mer_a", "native", std::move(url), "", {"*"}, {}, 5};
+  };
+  EXPECT_TRUE(tx.LoadWebhookEndpoints("mer_a", "native").value().empty());
+  ASSERT_TRUE(tx.InsertWebhookEndpoint(endpoint("we_1", "https://a.example/hook")).value());
+  EXPECT_EQ(tx.LoadWebhookEndpoints("mer_a", "native").value().size(), 1u);
+  ASSERT_TRUE(db.Exec("SAVEPOINT job").ok());
+  ASSERT_TRUE(tx.InsertWebhookEndpoint(endpoint("we_2", "https://b.example/hook")).value());
+  EXPECT_EQ(tx.LoadWebhookEndpoints("mer_a", "native").value().size(), 2u);
+  ASSERT_TRUE(db.Exec("ROLLBACK TO job").ok());
+  ASSERT_TRUE(db.Exec("RELEASE job").ok());
+  auto after = tx.LoadWebhookEndpoints("mer_a", "native").value();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id, "we_1");
+  auto changed = endpoint("we_1", "https://c.example/hook");
+  ASSERT_TRUE(tx.UpdateWebhookEndpoint(changed).value());
+  EXPECT_EQ(tx.LoadWebhookEndpoints("mer_a", "native").value()[0].url, changed.url);
+  ASSERT_TRUE(tx.DeleteWebhookEndpoint("mer_a", "we_1").value());
+  EXPECT_TRUE(tx.LoadWebhookEndpoints("mer_a", "native").value().empty());
+  ASSERT_TRUE(db.Exec("ROLLBACK").ok());
   std::filesystem::remove_all(dir);
 }
 

@@ -186,7 +186,12 @@ StoreResult<bool> SqliteWriteTx::InsertDelivery(const Delivery& d) {
 
 StoreResult<std::vector<WebhookEndpoint>> SqliteWriteTx::LoadWebhookEndpoints(
     const std::string& merchant_id, const std::string& dialect) {
-  return QueryEndpoints(db_, merchant_id, dialect);
+  if (endpoints_written_) return QueryEndpoints(db_, merchant_id, dialect);
+  std::string key = merchant_id + '\n' + dialect;
+  if (auto it = endpoints_.find(key); it != endpoints_.end()) return it->second;
+  auto loaded = QueryEndpoints(db_, merchant_id, dialect);
+  if (loaded.ok()) endpoints_.emplace(std::move(key), loaded.value());
+  return loaded;
 }
 
 StoreResult<std::optional<WebhookEndpoint>> SqliteWriteTx::LoadWebhookEndpoint(
@@ -195,6 +200,7 @@ StoreResult<std::optional<WebhookEndpoint>> SqliteWriteTx::LoadWebhookEndpoint(
 }
 
 StoreResult<bool> SqliteWriteTx::InsertWebhookEndpoint(const WebhookEndpoint& e) {
+  EndpointsWritten();
   Stmt s = db_.Prepare("INSERT INTO webhook_endpoints (" ENDPOINT_COLUMNS
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   s.Bind(1, e.id).Bind(2, e.merchant_id).Bind(3, e.dialect).Bind(4, e.url).Bind(5, e.description);
@@ -206,6 +212,7 @@ StoreResult<bool> SqliteWriteTx::InsertWebhookEndpoint(const WebhookEndpoint& e)
 }
 
 StoreResult<bool> SqliteWriteTx::UpdateWebhookEndpoint(const WebhookEndpoint& e) {
+  EndpointsWritten();
   Stmt s = db_.Prepare(
       "UPDATE webhook_endpoints SET url = ?3, description = ?4, enabled_events = ?5, "
       "secrets = ?6 WHERE id = ?1 AND merchant_id = ?2");
@@ -218,6 +225,7 @@ StoreResult<bool> SqliteWriteTx::UpdateWebhookEndpoint(const WebhookEndpoint& e)
 
 StoreResult<bool> SqliteWriteTx::DeleteWebhookEndpoint(const std::string& merchant_id,
                                                        const std::string& endpoint_id) {
+  EndpointsWritten();
   Stmt s = db_.Prepare("DELETE FROM webhook_endpoints WHERE id = ?1 AND merchant_id = ?2");
   s.Bind(1, endpoint_id).Bind(2, merchant_id);
   auto r = s.Exec();

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -61,6 +63,16 @@ class SqliteWriteTx final : public WriteTx {
 
  private:
   Db& db_;
+  // A merchant's endpoints for a dialect, as first loaded in this transaction (one per batch):
+  // every refund change in a batch publishes, and the endpoints rarely change. Only while this
+  // transaction has written no endpoint: a written one could be rolled back with its job's
+  // savepoint, so after any endpoint write every load reads the table again.
+  std::unordered_map<std::string, std::vector<WebhookEndpoint>> endpoints_;
+  bool endpoints_written_ = false;
+  void EndpointsWritten() {
+    endpoints_written_ = true;
+    endpoints_.clear();
+  }
 };
 
 }  // namespace refundd::store::sqlite
