@@ -1,10 +1,53 @@
 #include "base/json_writer.h"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "base/check.h"
 
 namespace refundd {
+
+namespace {
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The length of the longest prefix of `value` that needs no escaping, eight bytes at a time: a
+// word is clean when none of its bytes is below 0x20, a quote or a backslash (the usual
+// has-zero-byte bit tricks; a word that may hold one is looked at byte by byte).
+std::size_t CleanPrefix(std::string_view value) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  auto clean = [&](uint64_t w) {
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    // A byte b has its high bit set in (b - k) & ~b only if b < k (for b < 0x80); bytes of 0x80
+    // and above never count, and a borrow only follows a byte that already counted.
+    const uint64_t found = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                           ((backslash - kOnes) & ~backslash);
+    return (found & kHighs) == 0;
+  };
+  const char* p = value.data();
+  const std::size_t n = value.size();
+  std::size_t i = 0;
+  uint64_t w;
+  if (n < 8) {
+    w = kOnes * 'a';  // padding that needs no escaping
+    if (n > 0) std::memcpy(&w, p, n);
+    if (clean(w)) return n;
+  } else {
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      if (!clean(w)) break;
+    }
+    if (i + 8 > n) {  // the last, partial word: its eight bytes end where the string ends
+      std::memcpy(&w, p + n - 8, 8);
+      if (clean(w)) return n;
+    }
+  }
+  while (i < n && !NeedsEscape(static_cast<unsigned char>(p[i]))) ++i;
+  return i;
+}
+}  // namespace
 
 void JsonWriter::BeforeValue() {
   if (stack_.empty()) return;
@@ -14,13 +57,13 @@ void JsonWriter::BeforeValue() {
     top.expecting_value = false;
     return;
   }
-  if (!top.empty) out_.push_back(',');
+  if (!top.empty) Put(',');
   top.empty = false;
 }
 
 JsonWriter& JsonWriter::BeginObject() {
   BeforeValue();
-  out_.push_back('{');
+  Put('{');
   stack_.push_back({true});
   return *this;
 }
@@ -28,13 +71,13 @@ JsonWriter& JsonWriter::BeginObject() {
 JsonWriter& JsonWriter::EndObject() {
   CHECK(!stack_.empty() && stack_.back().is_object && !stack_.back().expecting_value);
   stack_.pop_back();
-  out_.push_back('}');
+  Put('}');
   return *this;
 }
 
 JsonWriter& JsonWriter::BeginArray() {
   BeforeValue();
-  out_.push_back('[');
+  Put('[');
   stack_.push_back({false});
   return *this;
 }
@@ -42,37 +85,36 @@ JsonWriter& JsonWriter::BeginArray() {
 JsonWriter& JsonWriter::EndArray() {
   CHECK(!stack_.empty() && !stack_.back().is_object);
   stack_.pop_back();
-  out_.push_back(']');
+  Put(']');
   return *this;
 }
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
   CHECK(!stack_.empty() && stack_.back().is_object && !stack_.back().expecting_value);
   Level& top = stack_.back();
-  if (!top.empty) out_.push_back(',');
+  if (!top.empty) Put(',');
   top.empty = false;
-  AppendJsonString(out_, key);
-  out_.push_back(':');
+  PutString(key);
+  Put(':');
   top.expecting_value = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendJsonString(out_, value);
+  PutString(value);
   return *this;
 }
 
-namespace {
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-}  // namespace
 
 // Runs of characters that need no escaping are appended in one piece.
 void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  std::size_t clean = CleanPrefix(value);
+  out.append(value.data(), clean);
+  std::size_t run = clean;
+  for (std::size_t i = clean; i < value.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
     if (!NeedsEscape(c)) continue;
     out.append(value.data() + run, i - run);
@@ -108,25 +150,57 @@ JsonWriter& JsonWriter::Int(int64_t value) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
   CHECK(ec == std::errc());
-  out_.append(buf, end);
+  Put(std::string_view(buf, static_cast<std::size_t>(end - buf)));
   return *this;
 }
 
 JsonWriter& JsonWriter::Bool(bool value) {
   BeforeValue();
-  out_ += value ? "true" : "false";
+  Put(value ? std::string_view("true") : std::string_view("false"));
   return *this;
 }
 
 JsonWriter& JsonWriter::Null() {
   BeforeValue();
-  out_ += "null";
+  Put(std::string_view("null"));
   return *this;
 }
 
 std::string JsonWriter::Take() {
   CHECK(stack_.empty());
-  return std::move(out_);
+  std::string out(buf_.get(), size_);
+  size_ = 0;
+  return out;
+}
+
+void JsonWriter::Grow(std::size_t n) {
+  std::size_t cap = cap_ * 2;
+  while (cap - size_ < n) cap *= 2;
+  std::unique_ptr<char[]> bigger(new char[cap]);
+  std::memcpy(bigger.get(), buf_.get(), size_);
+  buf_ = std::move(bigger);
+  cap_ = cap;
+}
+
+void JsonWriter::Put(std::string_view text) {
+  std::memcpy(Room(text.size()), text.data(), text.size());
+  size_ += text.size();
+}
+
+// A string that needs no escaping (nearly all of them) goes in as one piece with its quotes.
+void JsonWriter::PutString(std::string_view value) {
+  const std::size_t clean = CleanPrefix(value);
+  if (clean == value.size()) {
+    char* d = Room(value.size() + 2);
+    d[0] = '"';
+    std::memcpy(d + 1, value.data(), value.size());
+    d[value.size() + 1] = '"';
+    size_ += value.size() + 2;
+    return;
+  }
+  std::string escaped;
+  AppendJsonString(escaped, value);
+  Put(escaped);
 }
 
 }  // namespace refundd

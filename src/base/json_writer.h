@@ -3,7 +3,9 @@
 // escapes strings per RFC 8259, and places commas itself. Not thread-safe (one per response).
 // Misuse (a value where a key is expected) is a bug in refundd and is CHECKed.
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +18,7 @@ void AppendJsonString(std::string& out, std::string_view value);
 
 class JsonWriter {
  public:
-  JsonWriter() { out_.reserve(512); }
+  JsonWriter() : buf_(new char[kInitialCapacity]), cap_(kInitialCapacity) {}
 
   JsonWriter& BeginObject();
   JsonWriter& EndObject();
@@ -36,13 +38,26 @@ class JsonWriter {
   std::string Take();
 
  private:
+  static constexpr std::size_t kInitialCapacity = 1024;
   void BeforeValue();
+  // Room for `n` more bytes at buf_ + size_ (the document is built in a buffer of its own: one
+  // capacity check per piece, where std::string pays one per character appended).
+  char* Room(std::size_t n) {
+    if (cap_ - size_ < n) Grow(n);
+    return buf_.get() + size_;
+  }
+  void Grow(std::size_t n);
+  void Put(char c) { *Room(1) = c, ++size_; }
+  void Put(std::string_view text);
+  void PutString(std::string_view value);  // quoted and escaped
   struct Level {
     bool is_object;
     bool empty = true;
     bool expecting_value = false;  // objects: a key was written
   };
-  std::string out_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t size_ = 0;
+  std::size_t cap_;
   std::vector<Level> stack_;
 };
 
