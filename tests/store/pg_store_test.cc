@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_store.h"
 
 namespace refundd::store::postgres {
@@ -292,6 +293,33 @@ TEST_F(PostgresStoreTest, ConnectionsTheServerKillsAreReplaced) {
   bool read = false;
   for (int i = 0; i < 10 && !read; ++i) read = store_->ReadPayment("mer_a", "pi_1").ok();
   EXPECT_TRUE(read) << "a broken read connection is dropped, the next one is new";
+}
+
+// GET /v1/refunds?payment_intent=... must not walk every refund of the merchant, even on the
+// generic plan that a prepared statement settles on: the payment's pages go through
+// refunds_by_payment.
+TEST_F(PostgresStoreTest, APaymentsRefundsArePagedThroughItsOwnIndex) {
+  ASSERT_TRUE(other_->Simple("SET plan_cache_mode = force_generic_plan").ok());
+  ASSERT_TRUE(other_->Simple("SET enable_seqscan = off").ok());
+  int n = 0;
+  for (bool by_payment : {false, true}) {
+    for (bool backwards : {false, true}) {
+      const std::string name = "page" + std::to_string(n++);
+      ASSERT_TRUE(other_->Simple(("PREPARE " + name + "(text, text, bigint, bigint, bigint, text) AS " +
+                                  RefundPageSql(by_payment, backwards))
+                                     .c_str())
+                      .ok());
+      auto rows = other_->Simple(
+          ("EXPLAIN EXECUTE " + name + "('mer_a', 'pi_1', 9000000000000000000, 0, 11, '')").c_str());
+      ASSERT_TRUE(rows.ok()) << rows.error().message;
+      std::string plan;
+      for (int i = 0; i < rows.value().size(); ++i) plan += rows.value().Text(i, 0) + "\n";
+      EXPECT_NE(plan.find(by_payment ? "refunds_by_payment" : "refunds_by_merchant"),
+                std::string::npos)
+          << plan;
+      EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+    }
+  }
 }
 
 }  // namespace

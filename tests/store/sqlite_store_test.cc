@@ -202,5 +202,41 @@ TEST(SqliteStore, ABatchSeesTheEndpointsItsOwnJobsWriteAndRollBack) {
   std::filesystem::remove_all(dir);
 }
 
+// GET /v1/refunds?payment_intent=... must not walk every refund of the merchant: the payment's
+// pages go through refunds_by_payment, the merchant's through refunds_by_merchant.
+TEST(SqliteStore, APaymentsRefundsArePagedThroughItsOwnIndex) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("refundd-sqlite-plan-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "refundd.db").string();
+  { ASSERT_TRUE(SqliteStore::Open(path).ok()); }
+  auto opened = Db::Open(path, Db::Wal::kDefault);
+  ASSERT_TRUE(opened.ok());
+  auto plan = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const std::string explain = std::string("EXPLAIN QUERY PLAN ") + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(opened.value()->raw(), explain.c_str(), -1, &stmt, nullptr),
+              SQLITE_OK);
+    std::string details;
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+      details += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      details += "; ";
+    }
+    sqlite3_finalize(stmt);
+    return details;
+  };
+  for (bool backwards : {false, true}) {
+    const std::string by_payment = plan(RefundPageSql(true, backwards));
+    EXPECT_NE(by_payment.find("USING INDEX refunds_by_payment"), std::string::npos) << by_payment;
+    EXPECT_EQ(by_payment.find("TEMP B-TREE"), std::string::npos) << by_payment;
+    const std::string by_merchant = plan(RefundPageSql(false, backwards));
+    EXPECT_NE(by_merchant.find("USING INDEX refunds_by_merchant"), std::string::npos)
+        << by_merchant;
+    EXPECT_EQ(by_merchant.find("TEMP B-TREE"), std::string::npos) << by_merchant;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace refundd::store::sqlite

@@ -167,6 +167,23 @@ StoreResult<std::optional<core::IdempotencyRecord>> QueryIdempotency(
       r.Int(0, 4)});
 }
 
+const char* RefundPageSql(bool by_payment, bool backwards) {
+  // A payment's refunds are found through refunds_by_payment, so a statement of its own: with
+  // "($2 = '' OR payment_id = $2)" the generic plan of the prepared statement serves both cases
+  // and walks every refund of the merchant. The dialect is filtered here, not by the caller, so
+  // that LIMIT counts only matching rows. $2 is passed (and unused) to the merchant-wide ones.
+  auto page = [](const char* where, const char* order) {
+    return std::string("SELECT ") + kRefundColumns + " FROM refunds WHERE merchant_id = $1 AND " +
+           where + " AND seq < $3 AND seq > $4 AND ($6 = '' OR dialect = $6) ORDER BY seq " +
+           order + " LIMIT $5";
+  };
+  static const std::string sql[2][2] = {
+      {page("$2::text = ''", "DESC"), page("$2::text = ''", "ASC")},
+      {page("payment_id = $2", "DESC"), page("payment_id = $2", "ASC")},
+  };
+  return sql[by_payment ? 1 : 0][backwards ? 1 : 0].c_str();
+}
+
 StoreResult<RefundPage> QueryRefundPage(Conn& conn, const RefundListQuery& q) {
   // Cursors are refund ids of the same merchant; an unknown cursor yields an empty page.
   int64_t after_seq = INT64_MAX, before_seq = 0;
@@ -180,16 +197,7 @@ StoreResult<RefundPage> QueryRefundPage(Conn& conn, const RefundListQuery& q) {
     (cursor == &q.starting_after ? after_seq : before_seq) = rows.value().Int(0, 0);
   }
   const bool backwards = !q.ending_before.empty() && q.starting_after.empty();
-  // The dialect is filtered here, not by the caller, so that LIMIT counts only matching rows.
-  static const std::string sql[] = {
-      Sql("SELECT ", kRefundColumns,
-          " FROM refunds WHERE merchant_id = $1 AND ($2 = '' OR payment_id = $2) AND seq < $3 "
-          "AND seq > $4 AND ($6 = '' OR dialect = $6) ORDER BY seq DESC LIMIT $5"),
-      Sql("SELECT ", kRefundColumns,
-          " FROM refunds WHERE merchant_id = $1 AND ($2 = '' OR payment_id = $2) AND seq < $3 "
-          "AND seq > $4 AND ($6 = '' OR dialect = $6) ORDER BY seq ASC LIMIT $5"),
-  };
-  auto rows = conn.Exec(sql[backwards ? 1 : 0].c_str(),
+  auto rows = conn.Exec(RefundPageSql(!q.payment_id.empty(), backwards),
                         Params().Add(q.merchant_id).Add(q.payment_id).Add(after_seq)
                             .Add(before_seq).Add(static_cast<int64_t>(q.limit) + 1)
                             .Add(q.dialect));

@@ -38,6 +38,8 @@ StoreResult<std::optional<std::string>> QueryAlias(Conn& conn, const std::string
 StoreResult<std::optional<core::IdempotencyRecord>> QueryIdempotency(
     Conn& conn, const std::string& merchant_id, const std::string& key);
 StoreResult<RefundPage> QueryRefundPage(Conn& conn, const RefundListQuery& query);
+// The statement of one page of QueryRefundPage (exposed so that a test can check its plan).
+const char* RefundPageSql(bool by_payment, bool backwards);
 StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
     Conn& conn, const std::string& after_merchant_id, const std::string& after_payment_id,
     int limit);

@@ -20,6 +20,8 @@ StoreResult<std::optional<std::string>> QueryAlias(Db& db, const std::string& me
                                                    const std::string& kind,
                                                    const std::string& alias);
 StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& query);
+// The statement of one page of QueryRefundPage (exposed so that a test can check its plan).
+const char* RefundPageSql(bool by_payment, bool backwards);
 StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
     Db& db, const std::string& after_merchant_id, const std::string& after_payment_id, int limit);
 
