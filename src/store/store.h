@@ -167,7 +167,11 @@ class Store : public OutboxStore {
   virtual StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(
       const std::string& after_merchant_id, const std::string& after_payment_id, int limit) = 0;
 
-  // Deletes idempotency records created before `before_ms`. Returns how many.
+  // Deletes idempotency records created before `before_ms`, a bounded chunk per transaction so
+  // that a large backlog never holds up the writes. Returns how many. Never deletes a record
+  // created at or after `before_ms`; one may outlive it while records stored before it have not
+  // expired yet (SQLite purges in the order records were stored: a clock that stepped back
+  // delays, never hastens, a purge).
   virtual StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) = 0;
 
   // Stops the writer after the jobs already submitted have committed; later Submit()s get

@@ -324,6 +324,43 @@ TEST_P(StoreContract, ConcurrentJobsOnOnePaymentNeverOverRefund) {
   EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 7 * (1000 / 7));
 }
 
+// A backlog larger than one chunk goes in several; a record that has not expired is never
+// deleted, whatever was stored around it.
+TEST_P(StoreContract, PurgingABacklogTakesEveryExpiredRecordAndNoLiveOne) {
+  for (int part = 0; part < 5; ++part) {
+    ASSERT_TRUE(Write([part](WriteTx& tx) {
+      for (int i = 0; i < 500; ++i) {
+        const std::string key = "old" + std::to_string(part * 500 + i);
+        if (!tx.PutIdempotency({"mer_a", key, "fp", 200, "application/json", "{}", 100 + i}).ok()) {
+          return false;
+        }
+      }
+      return true;
+    }));
+  }
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+    return tx.PutIdempotency({"mer_a", "live", "fp", 200, "application/json", "{}", 5000}).ok() &&
+           tx.PutIdempotency({"mer_b", "late", "fp", 200, "application/json", "{}", 50}).ok();
+  }));
+  const int64_t first = store_->PurgeIdempotency(1000).value();
+  // "late" was stored after a live record: it may have to wait for that one.
+  EXPECT_GE(first, 2500);
+  EXPECT_LE(first, 2501);
+  EXPECT_EQ(store_->PurgeIdempotency(1000).value(), 0) << "nothing else expired";
+  Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.LoadIdempotency("mer_a", "old0").value().has_value());
+    EXPECT_FALSE(tx.LoadIdempotency("mer_a", "old2499").value().has_value());
+    EXPECT_TRUE(tx.LoadIdempotency("mer_a", "live").value().has_value());
+    return true;
+  });
+  EXPECT_EQ(store_->PurgeIdempotency(6000).value(), first == 2500 ? 2 : 1);
+  Write([](WriteTx& tx) {
+    EXPECT_FALSE(tx.LoadIdempotency("mer_a", "live").value().has_value());
+    EXPECT_FALSE(tx.LoadIdempotency("mer_b", "late").value().has_value());
+    return true;
+  });
+}
+
 TEST_P(StoreContract, AClaimedKeyIsStoredWithItsAnswerOrReleasedWithItsJob) {
   Write([](WriteTx& tx) {
     EXPECT_FALSE(tx.ClaimIdempotency("mer_a", "k1", 100).value().has_value());

@@ -422,9 +422,18 @@ StoreResult<std::vector<PaymentWithRefunds>> PostgresStore::ScanPayments(
 StoreResult<int64_t> PostgresStore::PurgeIdempotency(int64_t before_ms) {
   WITH_CONN(conn);
   // Unanswered claims (status 0) are never committed, so every row seen here is a real record.
-  auto r = conn.Exec("DELETE FROM idempotency WHERE created_ms < $1", Params().Add(before_ms));
-  if (!r.ok()) return Err(r.error());
-  return r.value().Affected();
+  // A bounded chunk per statement (each its own transaction), oldest first through
+  // idempotency_by_age; nodes purging at once may delete the same rows, which is harmless.
+  int64_t total = 0;
+  for (;;) {
+    auto r = conn.Exec(
+        "DELETE FROM idempotency WHERE (merchant_id, key) IN (SELECT merchant_id, key FROM "
+        "idempotency WHERE created_ms < $1 ORDER BY created_ms LIMIT $2)",
+        Params().Add(before_ms).Add(int64_t{kPurgeChunk}));
+    if (!r.ok()) return Err(r.error());
+    total += r.value().Affected();
+    if (r.value().Affected() < kPurgeChunk) return total;
+  }
 }
 
 }  // namespace refundd::store::postgres

@@ -41,6 +41,8 @@ struct PostgresOptions {
 class PostgresStore final : public Store {
  public:
   static constexpr int kMaxAttempts = 8;
+  // Expired idempotency records deleted per statement (PurgeIdempotency).
+  static constexpr int kPurgeChunk = 1000;
 
   // Connects, applies pending migrations, starts the writers.
   static Result<std::unique_ptr<PostgresStore>, std::string> Open(const PostgresOptions& options);

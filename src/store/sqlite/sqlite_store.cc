@@ -471,18 +471,37 @@ StoreResult<std::vector<PaymentWithRefunds>> SqliteStore::ScanPayments(
   return QueryPaymentsWithRefunds(db, after_merchant_id, after_payment_id, limit);
 }
 
+// In the order the records were stored (id), a chunk per write job, which goes in a batch like
+// any other: the leading records that expired, up to the first one that has not.
 StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {
-  auto deleted = std::make_shared<int64_t>(0);
-  bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {
-    Stmt s = writer_db_->Prepare("DELETE FROM idempotency WHERE created_ms < ?1");
-    s.Bind(1, before_ms);
-    auto r = s.Exec();
-    if (!r.ok()) return false;
-    *deleted = r.value();
-    return true;
-  });
-  if (!committed) return Err(StoreError{StoreErrorKind::kUnavailable, "purge failed"});
-  return *deleted;
+  int64_t total = 0;
+  for (;;) {
+    auto deleted = std::make_shared<int64_t>(0);
+    bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {
+      Db& db = *writer_db_;
+      Stmt scan = db.Prepare("SELECT id, created_ms FROM idempotency ORDER BY id LIMIT ?1");
+      scan.Bind(1, int64_t{kPurgeChunk});
+      int64_t last_expired = 0;
+      bool any = false;
+      for (;;) {
+        auto row = scan.Step();
+        if (!row.ok()) return false;
+        if (!row.value() || scan.Int(1) >= before_ms) break;
+        last_expired = scan.Int(0);
+        any = true;
+      }
+      if (!any) return true;
+      Stmt del = db.Prepare("DELETE FROM idempotency WHERE id <= ?1 AND created_ms < ?2");
+      del.Bind(1, last_expired).Bind(2, before_ms);
+      auto r = del.Exec();
+      if (!r.ok()) return false;
+      *deleted = r.value();
+      return true;
+    });
+    if (!committed) return Err(StoreError{StoreErrorKind::kUnavailable, "purge failed"});
+    total += *deleted;
+    if (*deleted < kPurgeChunk) return total;
+  }
 }
 
 }  // namespace refundd::store::sqlite

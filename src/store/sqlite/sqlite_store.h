@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
   static constexpr std::size_t kMaxBatch = 512;
   // Commits between two checkpoint passes (see CheckpointLoop).
   static constexpr int kCommitsPerCheckpoint = 8;
+  // Expired idempotency records deleted per write job (PurgeIdempotency).
+  static constexpr int kPurgeChunk = 1000;
   // WAL frames (of 4 KiB pages) past which the writer checkpoints the rest between two batches so
   // that the WAL starts over (64 MiB), and past which it waits to (128 MiB): RestartWalIfLong.
   static constexpr int kWalRestartFrames = 16384;
