@@ -92,11 +92,24 @@ JsonWriter& JsonWriter::EndArray() {
 JsonWriter& JsonWriter::Key(std::string_view key) {
   CHECK(!stack_.empty() && stack_.back().is_object && !stack_.back().expecting_value);
   Level& top = stack_.back();
-  if (!top.empty) Put(',');
+  const bool comma = !top.empty;
   top.empty = false;
-  PutString(key);
-  Put(':');
   top.expecting_value = true;
+  if (CleanPrefix(key) != key.size()) {  // never for refundd's own keys
+    if (comma) Put(',');
+    PutString(key);
+    Put(':');
+    return *this;
+  }
+  // The comma, the quoted key and the colon in one piece.
+  char* d = Room(key.size() + 4);
+  if (comma) *d++ = ',';
+  *d++ = '"';
+  std::memcpy(d, key.data(), key.size());
+  d += key.size();
+  *d++ = '"';
+  *d++ = ':';
+  size_ = static_cast<std::size_t>(d - buf_.get());
   return *this;
 }
 

@@ -69,6 +69,10 @@ TEST(JsonWriter, EscapesEveryByteWhereverItStands) {
           JsonWriter w;
           w.String(in);
           ASSERT_EQ(w.Take(), reference(in)) << "byte " << byte << " at " << at << " of " << length;
+          JsonWriter keys;  // keys take their own path: comma, key and colon in one piece
+          keys.BeginObject().Key(in).Int(1).Key(in).Int(2).EndObject();
+          ASSERT_EQ(keys.Take(), "{" + reference(in) + ":1," + reference(in) + ":2}")
+              << "byte " << byte << " at " << at << " of " << length;
         }
       }
     }
