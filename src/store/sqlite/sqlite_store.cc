@@ -297,16 +297,18 @@ StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {
     auto deleted = std::make_shared<int64_t>(0);
     bool committed = SubmitAndWait([this, before_ms, deleted](WriteTx&) {
       Db& db = *writer_db_;
-      Stmt scan = db.Prepare("SELECT id, created_ms FROM idempotency ORDER BY id LIMIT ?1");
-      scan.Bind(1, int64_t{kPurgeChunk});
       int64_t last_expired = 0;
       bool any = false;
-      for (;;) {
-        auto row = scan.Step();
-        if (!row.ok()) return false;
-        if (!row.value() || scan.Int(1) >= before_ms) break;
-        last_expired = scan.Int(0);
-        any = true;
+      {  // the scan is reset (its scope ends) before the delete
+        Stmt scan = db.Prepare("SELECT id, created_ms FROM idempotency ORDER BY id LIMIT ?1");
+        scan.Bind(1, int64_t{kPurgeChunk});
+        for (;;) {
+          auto row = scan.Step();
+          if (!row.ok()) return false;
+          if (!row.value() || scan.Int(1) >= before_ms) break;
+          last_expired = scan.Int(0);
+          any = true;
+        }
       }
       if (!any) return true;
       Stmt del = db.Prepare("DELETE FROM idempotency WHERE id <= ?1 AND created_ms < ?2");
