@@ -17,6 +17,7 @@
 #include "app/merchants.h"
 #include "app/verify_cli.h"
 #include "base/clock.h"
+#include "base/thread_name.h"
 #include "dialects/registry.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -188,6 +189,7 @@ int Serve(Options& o) {
   std::condition_variable cv;
   bool stopping = false;
   std::thread janitor([&] {
+    NameThisThread("idem-purge");
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return stopping; })) {
       lock.unlock();
@@ -201,6 +203,7 @@ int Serve(Options& o) {
             << (o.database_url.empty() ? "data " + o.data_dir : std::string("PostgreSQL")) << ")"
             << std::endl;
   std::thread signal_waiter([&] {
+    NameThisThread("signals");
     int signal = 0;
     sigwait(&stop_signals, &signal);
     if (signal != 0) server.Stop();

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "base/thread_name.h"
 #include "http/connection.h"
 
 namespace refundd::http {
@@ -155,7 +156,10 @@ void Server::Impl::Run(bool handle_signals) {
 
   std::vector<std::thread> threads;
   for (auto& worker : workers) {
-    threads.emplace_back([w = worker.get()] { w->ioc.run(); });
+    threads.emplace_back([w = worker.get()] {
+      NameThisThread("http-io");
+      w->ioc.run();
+    });
   }
   {
     std::unique_lock<std::mutex> lock(core->mu);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/thread_name.h"
 #include "service/refunds.h"
 
 namespace refundd::service {
@@ -47,6 +48,7 @@ int LifecycleWorker::RunOnce() {
 }
 
 void LifecycleWorker::Loop() {
+  NameThisThread("lifecycle");
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();

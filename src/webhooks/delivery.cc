@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/ids.h"
+#include "base/thread_name.h"
 
 namespace refundd::webhooks {
 
@@ -69,6 +70,7 @@ int Deliverer::RunOnce() {
 }
 
 void Deliverer::DispatchLoop() {
+  NameThisThread("hook-dispatch");
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const int free = options_.senders - busy_ - static_cast<int>(queue_.size());
@@ -99,6 +101,7 @@ void Deliverer::DispatchLoop() {
 }
 
 void Deliverer::SenderLoop() {
+  NameThisThread("hook-send");
   std::unique_lock lock(mu_);
   for (;;) {
     send_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "base/thread_name.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_tx.h"
@@ -144,6 +145,7 @@ void PostgresStore::Requeue(std::vector<WriteJob> jobs) {
 }
 
 void PostgresStore::WriterLoop(std::unique_ptr<Conn> conn) {
+  NameThisThread("pg-writer");
   std::vector<WriteJob> batch;
   int backoff_ms = 0;
   for (;;) {

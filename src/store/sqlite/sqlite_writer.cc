@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/thread_name.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
 
@@ -52,6 +53,7 @@ void SqliteStore::OpenWalForSync() {
 }
 
 void SqliteStore::WriterLoop() {
+  NameThisThread("sqlite-writer");
   std::vector<WriteJob> batch;
   batch.reserve(kMaxBatch);
   for (;;) {
@@ -151,6 +153,7 @@ void SqliteStore::AfterCommit(std::vector<WriteJob>& batch, bool committed) {
 // leaves the kernel's state of the file unknown (its dirty pages may be dropped), so the store
 // answers those jobs as failed and refuses every later write, as PostgreSQL does.
 void SqliteStore::SyncLoop() {
+  NameThisThread("sqlite-syncer");
   std::vector<std::function<void(bool)>> answering;
   for (;;) {
     {
@@ -178,6 +181,7 @@ void SqliteStore::SyncLoop() {
 // of the refund benchmark: p99 10-11 ms with a pass per 8 commits, 23-28 ms per 64; a pass per
 // commit costs the checkpointer ~25 us of CPU per refund on a 2-core machine).
 void SqliteStore::CheckpointLoop() {
+  NameThisThread("sqlite-ckpt");
   auto db = Db::Open(path_, Db::Wal::kGathered);
   if (!db.ok()) return;
   for (;;) {
