@@ -56,9 +56,12 @@ std::vector<Backend> Backends() {
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    // A parameterized test's name is "Name/backend": one directory, not two nested ones (the
+    // outer one would stay behind).
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
     dir_ = std::filesystem::temp_directory_path() /
-           ("refundd-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("refundd-store-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     store_ = GetParam().open(dir_.string());
