@@ -26,17 +26,29 @@
 namespace refundd::store::sqlite {
 namespace {
 
+// A fresh directory for one test's database, removed when the test ends, failed or not.
+struct TestDir {
+  explicit TestDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() /
+             ("refundd-sqlite-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TestDir() { std::filesystem::remove_all(path); }
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
+  std::string Db() const { return (path / "refundd.db").string(); }
+  std::filesystem::path path;
+};
+
 int64_t FileSize(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
 }
 
 TEST(SqliteStore, TheWalStaysBoundedWhileTheWriterNeverPauses) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("refundd-sqlite-wal-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "refundd.db").string();
+  const TestDir dir("wal");
+  const std::string path = dir.Db();
   {
     auto opened = SqliteStore::Open(path);
     ASSERT_TRUE(opened.ok()) << opened.error();
@@ -96,7 +108,6 @@ TEST(SqliteStore, TheWalStaysBoundedWhileTheWriterNeverPauses) {
         << "the WAL grew with every write instead of starting over";
     store.Close();
   }
-  std::filesystem::remove_all(dir);
 }
 
 
@@ -104,11 +115,8 @@ TEST(SqliteStore, TheWalStaysBoundedWhileTheWriterNeverPauses) {
 // deliveries reference it: a data dir written before keeps every event, its place in the order
 // and its deliveries, and new events come after the old ones.
 TEST(SqliteStore, TheEventsRebuildKeepsEveryEventInPlaceWithItsDeliveries) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("refundd-sqlite-0007-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "refundd.db").string();
+  const TestDir dir("0007");
+  const std::string path = dir.Db();
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -157,18 +165,14 @@ TEST(SqliteStore, TheEventsRebuildKeepsEveryEventInPlaceWithItsDeliveries) {
     EXPECT_EQ(page.events[0].id, "evt_c");
     EXPECT_EQ(page.events[2].id, "evt_a");
   }
-  std::filesystem::remove_all(dir);
 }
 
 // The writer's transaction keeps a merchant's endpoints as first loaded (a batch publishes one
 // change per refund), but not past an endpoint write in the same transaction, which a job's
 // savepoint may roll back.
 TEST(SqliteStore, ABatchSeesTheEndpointsItsOwnJobsWriteAndRollBack) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("refundd-sqlite-endpoints-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "refundd.db").string();
+  const TestDir dir("endpoints");
+  const std::string path = dir.Db();
   {
     auto store = SqliteStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.error();
@@ -199,17 +203,13 @@ TEST(SqliteStore, ABatchSeesTheEndpointsItsOwnJobsWriteAndRollBack) {
   ASSERT_TRUE(tx.DeleteWebhookEndpoint("mer_a", "we_1").value());
   EXPECT_TRUE(tx.LoadWebhookEndpoints("mer_a", "native").value().empty());
   ASSERT_TRUE(db.Exec("ROLLBACK").ok());
-  std::filesystem::remove_all(dir);
 }
 
 // GET /v1/refunds?payment_intent=... must not walk every refund of the merchant: the payment's
 // pages go through refunds_by_payment, the merchant's through refunds_by_merchant.
 TEST(SqliteStore, APaymentsRefundsArePagedThroughItsOwnIndex) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("refundd-sqlite-plan-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "refundd.db").string();
+  const TestDir dir("plan");
+  const std::string path = dir.Db();
   { ASSERT_TRUE(SqliteStore::Open(path).ok()); }
   auto opened = Db::Open(path, Db::Wal::kDefault);
   ASSERT_TRUE(opened.ok());
@@ -235,7 +235,6 @@ TEST(SqliteStore, APaymentsRefundsArePagedThroughItsOwnIndex) {
         << by_merchant;
     EXPECT_EQ(by_merchant.find("TEMP B-TREE"), std::string::npos) << by_merchant;
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
