@@ -95,6 +95,20 @@ if errors or len(ids) != n:
 open(out, "w").write("\n".join(ids) + "\n")
 PY
 
+# A server in steady state reuses (renames) its old WAL segment files; a fresh one has to create
+# and zero-fill a 16 MiB file for each segment. Without this, refundd's phase, first on the fresh
+# server, created ~45 of them while pgbench's phase got them back recycled by its CHECKPOINT.
+# So 64 segments (PostgreSQL's default max_wal_size, 1 GiB) are made now and recycled by a
+# checkpoint: each phase starts right after a CHECKPOINT with recycled segments ahead of it.
+psql -qX -d bench -c "CREATE TABLE wal_warmup (x int)" >/dev/null
+for _ in $(seq 1 64); do echo "INSERT INTO wal_warmup VALUES (1); SELECT pg_switch_wal();"; done |
+  psql -qAtX -d bench >/dev/null
+psql -qX -d bench -c "DROP TABLE wal_warmup" -c "CHECKPOINT" >/dev/null
+
+# WAL position and the number of WAL segment files, before and after each phase.
+wal_at() { psql -qAtX -d bench -c "SELECT pg_current_wal_lsn(), (SELECT count(*) FROM pg_ls_waldir())"; }
+wal_bytes() { psql -qAtX -d bench -c "SELECT pg_wal_lsn_diff('$2', '$1')"; }
+IFS='|' read -r lsn0 segs0 < <(wal_at)
 for i in 1 2; do
   port=$([ "$i" = 1 ] && echo "$port1" || echo "$port2")
   wrk -t1 -c"$connections" -d"${duration}s" --latency -s bench/refunds.lua \
@@ -102,6 +116,7 @@ for i in 1 2; do
   wrk_pids[$i]=$!
 done
 wait "${wrk_pids[1]}" "${wrk_pids[2]}"
+IFS='|' read -r lsn1 segs1 < <(wal_at)
 cat "$work/wrk1.txt" "$work/wrk2.txt" >&2
 
 val() { grep '^BENCH ' "$work/wrk$1.txt" | sed -E "s/.* $2=([0-9]+).*/\1/"; }
@@ -136,9 +151,11 @@ SELECT 'pgb_' || g, :'merchant', 'native', 'USD', :amount, :amount, 0, 0, 'captu
   'pm_card_visa', '', '{}', '', 1, 1, 0, '', '' FROM generate_series(1, :n) AS g;
 CHECKPOINT;
 SQL
+IFS='|' read -r lsn2 segs2 < <(wal_at)
 (cd "$work" && pgbench -n -c "$clients" -j 2 -T "$duration" -M prepared -l --log-prefix=pgb \
   -D merchant="$merchant" -D payments="$payments" -f "$OLDPWD/bench/pg_refund.sql" bench \
   >"$work/pgbench.txt" 2>&1) || { cat "$work/pgbench.txt" >&2; exit 1; }
+IFS='|' read -r lsn3 segs3 < <(wal_at)
 cat "$work/pgbench.txt" >&2
 tps=$(grep -oE 'tps = [0-9.]+ \(without initial' "$work/pgbench.txt" | grep -oE '[0-9.]+' | head -n1)
 [ -n "$tps" ] || tps=$(grep -oE 'tps = [0-9.]+' "$work/pgbench.txt" | head -n1 | grep -oE '[0-9.]+')
@@ -151,6 +168,8 @@ echo
 echo "refundd (2 nodes, PostgreSQL): $rps refunds/s  p50 $p50 ms  p99 $p99 ms  (2 x wrk -t1 -c$connections -d${duration}s; $ok acknowledged, $bad not 2xx or socket errors)"
 echo "pgbench (same server, same SQL, one transaction per refund): $(python3 -c "print(round($tps))") refunds/s  p99 $pgb_p99 ms  (-c$clients -j2 -M prepared)"
 echo "ratio: $(python3 -c "print(round($rps / $tps, 2))")x"
+pgb_tx=$(grep -oE 'number of transactions actually processed: [0-9]+' "$work/pgbench.txt" | grep -oE '[0-9]+$')
+echo "WAL per refund: refundd $(($(wal_bytes "$lsn0" "$lsn1") / rows)) bytes, pgbench $(($(wal_bytes "$lsn2" "$lsn3") / pgb_tx)) bytes; WAL segment files: $segs0 -> $segs1 during refundd, $segs2 -> $segs3 during pgbench"
 echo "store: $rows refund rows for $ok acknowledged; verify: $verify"
 status=ok
 [ "$bad" -eq 0 ] || status="FAILED: $bad answers not 2xx"
