@@ -4,14 +4,16 @@
 #
 # 1. A private PostgreSQL (scripts/with-postgres.sh, default configuration), database `bench`.
 # 2. Two `refundd serve --db ...` nodes on free ports; PAYMENTS payments of PAYMENT_AMOUNT.
-# 3. Two wrk processes at once, one per node, each -t1 -c$CONNECTIONS -d${DURATION}s with
+# 3. As many WAL segment files as max_wal_size holds are made and recycled by a CHECKPOINT, so
+#    that neither phase creates segment files (a fresh server's first phase would).
+#    Two wrk processes at once, one per node, each -t1 -c$CONNECTIONS -d${DURATION}s with
 #    bench/refunds.lua (POST /v1/refunds amount=1, a unique Idempotency-Key each); refunds/s is
 #    the sum of both, p99 the larger of the two.
 # 4. Both nodes stopped with SIGTERM (exit 0), then `refundd verify` (every payment's totals
 #    recomputed from its refunds) and a row count against the acknowledged refunds.
 # 5. pgbench -c$PGBENCH_CLIENTS -j2 -T$DURATION -M prepared -f bench/pg_refund.sql on PAYMENTS payments
 #    of its own in the same database: tps and p99 (from pgbench's per-transaction log).
-# Prints both and their ratio. Environment: DURATION (20), CONNECTIONS (32 per wrk),
+# Prints both, their ratio and the WAL each wrote per refund. Environment: DURATION (20), CONNECTIONS (32 per wrk),
 # PGBENCH_CLIENTS (32), PAYMENTS (2000), PAYMENT_AMOUNT (1000000), THREADS (refundd io threads
 # per node, 1), DB_WRITERS (2), REFUNDD_BIN, KEEP=1 keeps the work dir. PG_STATS=1 loads
 # pg_stat_statements and prints, after refundd's phase, the statements that took the server's time.
@@ -98,10 +100,11 @@ PY
 # A server in steady state reuses (renames) its old WAL segment files; a fresh one has to create
 # and zero-fill a 16 MiB file for each segment. Without this, refundd's phase, first on the fresh
 # server, created ~45 of them while pgbench's phase got them back recycled by its CHECKPOINT.
-# So 64 segments (PostgreSQL's default max_wal_size, 1 GiB) are made now and recycled by a
-# checkpoint: each phase starts right after a CHECKPOINT with recycled segments ahead of it.
+# So max_wal_size's worth of segments (64 by default) are made now and recycled by a checkpoint:
+# each phase starts right after a CHECKPOINT with recycled segments ahead of it.
+segments=$(psql -qAtX -d bench -c "SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'max_wal_size') * 1048576 / (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")
 psql -qX -d bench -c "CREATE TABLE wal_warmup (x int)" >/dev/null
-for _ in $(seq 1 64); do echo "INSERT INTO wal_warmup VALUES (1); SELECT pg_switch_wal();"; done |
+for _ in $(seq 1 "$segments"); do echo "INSERT INTO wal_warmup VALUES (1); SELECT pg_switch_wal();"; done |
   psql -qAtX -d bench >/dev/null
 psql -qX -d bench -c "DROP TABLE wal_warmup" -c "CHECKPOINT" >/dev/null
 
@@ -169,7 +172,7 @@ echo "refundd (2 nodes, PostgreSQL): $rps refunds/s  p50 $p50 ms  p99 $p99 ms  (
 echo "pgbench (same server, same SQL, one transaction per refund): $(python3 -c "print(round($tps))") refunds/s  p99 $pgb_p99 ms  (-c$clients -j2 -M prepared)"
 echo "ratio: $(python3 -c "print(round($rps / $tps, 2))")x"
 pgb_tx=$(grep -oE 'number of transactions actually processed: [0-9]+' "$work/pgbench.txt" | grep -oE '[0-9]+$')
-echo "WAL per refund: refundd $(($(wal_bytes "$lsn0" "$lsn1") / rows)) bytes, pgbench $(($(wal_bytes "$lsn2" "$lsn3") / pgb_tx)) bytes; WAL segment files: $segs0 -> $segs1 during refundd, $segs2 -> $segs3 during pgbench"
+echo "WAL per refund: refundd $(($(wal_bytes "$lsn0" "$lsn1") / rows)) bytes, pgbench $(($(wal_bytes "$lsn2" "$lsn3") / ${pgb_tx:-1})) bytes; WAL segment files: $segs0 -> $segs1 during refundd, $segs2 -> $segs3 during pgbench"
 echo "store: $rows refund rows for $ok acknowledged; verify: $verify"
 status=ok
 [ "$bad" -eq 0 ] || status="FAILED: $bad answers not 2xx"
