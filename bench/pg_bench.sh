@@ -12,11 +12,13 @@
 # 4. Both nodes stopped with SIGTERM (exit 0), then `refundd verify` (every payment's totals
 #    recomputed from its refunds) and a row count against the acknowledged refunds.
 # 5. pgbench -c$PGBENCH_CLIENTS -j2 -T$DURATION -M prepared -f bench/pg_refund.sql on PAYMENTS payments
-#    of its own in the same database: tps and p99 (from pgbench's per-transaction log).
+#    of its own in the same database (the rows refundd writes per refund, one transaction each):
+#    tps and p99 (from pgbench's per-transaction log).
 # Prints both, their ratio and the WAL each wrote per refund. Environment: DURATION (20), CONNECTIONS (32 per wrk),
 # PGBENCH_CLIENTS (32), PAYMENTS (2000), PAYMENT_AMOUNT (1000000), THREADS (refundd io threads
 # per node, 1), DB_WRITERS (2), REFUNDD_BIN, KEEP=1 keeps the work dir. PG_STATS=1 loads
 # pg_stat_statements and prints, after refundd's phase, the statements that took the server's time.
+# WAL_STATS=1 prints pg_waldump --stats=record for each phase (what the WAL bytes are made of).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -111,6 +113,23 @@ psql -qX -d bench -c "DROP TABLE wal_warmup" -c "CHECKPOINT" >/dev/null
 # WAL position and the number of WAL segment files, before and after each phase.
 wal_at() { psql -qAtX -d bench -c "SELECT pg_current_wal_lsn(), (SELECT count(*) FROM pg_ls_waldir())"; }
 wal_bytes() { psql -qAtX -d bench -c "SELECT pg_wal_lsn_diff('$2', '$1')"; }
+wal_stats() {  # wal_stats NAME FROM TO: with WAL_STATS=1, the WAL's largest record kinds, to $work
+  [ -n "${WAL_STATS:-}" ] || return 0
+  local waldump
+  waldump=$(ls -d /usr/lib/postgresql/*/bin/pg_waldump | sort -V | tail -n1)
+  { echo "WAL records during $1's phase (pg_waldump --stats=record):"
+    "$waldump" -p "$PGHOST/data/pg_wal" -s "$2" -e "$3" --stats=record 2>&1 | head -n 3
+    "$waldump" -p "$PGHOST/data/pg_wal" -s "$2" -e "$3" --stats=record 2>/dev/null | tail -n +4 |
+      sort -k7 -rn | head -n 14; } >"$work/walstats-$1.txt"
+}
+row_sizes() {  # with WAL_STATS=1: the average stored row of each table written per refund
+  [ -n "${WAL_STATS:-}" ] || return 0
+  psql -qAtX -d bench -c "SELECT 'average row bytes: refunds ' || (SELECT round(avg(pg_column_size(r.*))) FROM refunds r)
+    || ', events ' || coalesce((SELECT round(avg(pg_column_size(e.*))) || ' (body ' || round(avg(octet_length(e.body))) || ')' FROM events e), '-')
+    || ', idempotency ' || (SELECT round(avg(pg_column_size(i.*))) || ' (body ' || round(avg(octet_length(i.body))) || ')' FROM idempotency i)
+    || '; events per refund ' || round((SELECT count(*) FROM events)::numeric / greatest((SELECT count(*) FROM refunds), 1), 2)" \
+    >>"$work/walstats-refundd.txt"
+}
 IFS='|' read -r lsn0 segs0 < <(wal_at)
 for i in 1 2; do
   port=$([ "$i" = 1 ] && echo "$port1" || echo "$port2")
@@ -120,6 +139,8 @@ for i in 1 2; do
 done
 wait "${wrk_pids[1]}" "${wrk_pids[2]}"
 IFS='|' read -r lsn1 segs1 < <(wal_at)
+wal_stats refundd "$lsn0" "$lsn1"
+row_sizes
 cat "$work/wrk1.txt" "$work/wrk2.txt" >&2
 
 val() { grep '^BENCH ' "$work/wrk$1.txt" | sed -E "s/.* $2=([0-9]+).*/\1/"; }
@@ -159,6 +180,7 @@ IFS='|' read -r lsn2 segs2 < <(wal_at)
   -D merchant="$merchant" -D payments="$payments" -f "$OLDPWD/bench/pg_refund.sql" bench \
   >"$work/pgbench.txt" 2>&1) || { cat "$work/pgbench.txt" >&2; exit 1; }
 IFS='|' read -r lsn3 segs3 < <(wal_at)
+wal_stats pgbench "$lsn2" "$lsn3"
 cat "$work/pgbench.txt" >&2
 tps=$(grep -oE 'tps = [0-9.]+ \(without initial' "$work/pgbench.txt" | grep -oE '[0-9.]+' | head -n1)
 [ -n "$tps" ] || tps=$(grep -oE 'tps = [0-9.]+' "$work/pgbench.txt" | head -n1 | grep -oE '[0-9.]+')
@@ -173,6 +195,7 @@ echo "pgbench (same server, same SQL, one transaction per refund): $(python3 -c 
 echo "ratio: $(python3 -c "print(round($rps / $tps, 2))")x"
 pgb_tx=$(grep -oE 'number of transactions actually processed: [0-9]+' "$work/pgbench.txt" | grep -oE '[0-9]+$')
 echo "WAL per refund: refundd $(($(wal_bytes "$lsn0" "$lsn1") / rows)) bytes, pgbench $(($(wal_bytes "$lsn2" "$lsn3") / ${pgb_tx:-1})) bytes; WAL segment files: $segs0 -> $segs1 during refundd, $segs2 -> $segs3 during pgbench"
+[ -z "${WAL_STATS:-}" ] || cat "$work/walstats-refundd.txt" "$work/walstats-pgbench.txt"
 echo "store: $rows refund rows for $ok acknowledged; verify: $verify"
 status=ok
 [ "$bad" -eq 0 ] || status="FAILED: $bad answers not 2xx"
