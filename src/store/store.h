@@ -166,6 +166,10 @@ class Store : public OutboxStore {
   // Committed data only; for audits (`refundd verify`), not for the request path.
   virtual StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(
       const std::string& after_merchant_id, const std::string& after_payment_id, int limit) = 0;
+  // Up to `limit` refunds whose payment does not exist (none, unless the data was damaged from
+  // outside: SQLite's foreign key forbids them, PostgreSQL's store inserts a refund only under
+  // its payment's lock). For audits, like ScanPayments.
+  virtual StoreResult<std::vector<core::Refund>> ScanRefundsWithoutPayment(int limit) = 0;
 
   // Deletes idempotency records created before `before_ms`, a bounded chunk per transaction so
   // that a large backlog never holds up the writes. Returns how many. Never deletes a record

@@ -30,7 +30,8 @@ struct VerifySummary {
   int64_t problems = 0;
 };
 
-// Checks every payment in the store, calling on_problem for each problem found.
+// Checks every payment in the store, then looks for refunds without their payment (the first
+// 1,000 are reported), calling on_problem for each problem found.
 StoreResult<VerifySummary> VerifyAll(Store& store,
                                      const std::function<void(const PaymentProblem&)>& on_problem);
 

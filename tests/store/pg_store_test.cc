@@ -19,6 +19,7 @@
 #include "core/money.h"
 #include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_store.h"
+#include "store/verify.h"
 
 namespace refundd::store::postgres {
 namespace {
@@ -270,6 +271,32 @@ TEST_F(PostgresStoreTest, AHintNamingNoSuchPaymentOrAnotherMerchantsChangesNothi
   EXPECT_EQ(store_->ReadPayment("mer_b", "pi_b").value()->refunded_minor, b);
   EXPECT_FALSE(store_->ReadPayment("mer_a", "pi_b").value().has_value());
   EXPECT_FALSE(store_->ReadPayment("mer_a", "pi_none").value().has_value());
+}
+
+// Migration 0009 dropped the foreign key refunds -> payments (the store keeps the rule itself:
+// store_contract_test). A refund written from outside without its payment is what verify reports.
+TEST_F(PostgresStoreTest, VerifyReportsARefundWrittenFromOutsideWithoutItsPayment) {
+  auto keys = other_->Exec(
+      "SELECT count(*) FROM pg_constraint WHERE conrelid = 'refunds'::regclass AND contype = 'f'");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys.value().Int(0, 0), 0);
+  ASSERT_TRUE(store_->SubmitAndWait([](WriteTx& tx) { return tx.InsertPayment(Paid("pi_a")).ok(); }));
+  ASSERT_TRUE(other_->Exec(
+      "INSERT INTO refunds (id, merchant_id, payment_id, dialect, currency, amount_minor, status, "
+      "reason, metadata, failure_reason, created_ms, updated_ms, attrs, parts) VALUES ('re_lost', "
+      "'mer_a', 'pi_gone', 'native', 'USD', 5, 'succeeded', '', '{}', '', 1, 1, '', '')").ok());
+  auto orphans = store_->ScanRefundsWithoutPayment(10);
+  ASSERT_TRUE(orphans.ok());
+  ASSERT_EQ(orphans.value().size(), 1u);
+  EXPECT_EQ(orphans.value()[0].id, "re_lost");
+  std::vector<PaymentProblem> problems;
+  auto summary = VerifyAll(*store_, [&](const PaymentProblem& p) { problems.push_back(p); });
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary.value().payments, 1);
+  EXPECT_EQ(summary.value().refunds, 1);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].payment_id, "pi_gone");
+  EXPECT_NE(problems[0].what.find("re_lost"), std::string::npos);
 }
 
 TEST_F(PostgresStoreTest, ConnectionsTheServerKillsAreReplaced) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "store/verify.h"
 
 namespace refundd::store {
 namespace {
@@ -413,6 +415,54 @@ TEST_P(StoreContract, JobsInOneBatchSeeEachOthersWrites) {
   auto p = store_->ReadPayment("mer_a", "pi_1").value();
   EXPECT_EQ(p->pending_minor, 90);
   EXPECT_EQ(store_->ListRefunds({"mer_a", "pi_1", "", "", 100}).value().refunds.size(), 30u);
+}
+
+// A refund needs its payment (SQLite: a foreign key; PostgreSQL: the store inserts a refund only
+// for a payment its transaction has locked or inserted). The job alone fails; its batch-mates
+// commit, and verify finds nothing amiss.
+TEST_P(StoreContract, ARefundWithoutItsPaymentIsRefusedAndChangesNothing) {
+  const core::Payment p = NewPayment("pi_1", "mer_a", 100);
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.InsertPayment(p).ok(); }));
+  std::vector<std::future<bool>> results;
+  // Per job, the last answer its InsertRefund got (a job may run again after a rollback).
+  auto refused = std::make_shared<std::array<std::atomic<int>, 6>>();
+  for (int i = 0; i < 6; ++i) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    results.push_back(promise->get_future());
+    store_->Submit(WriteJob{[i, p, refused](WriteTx& tx) {
+                              core::Payment target = p;
+                              // Odd jobs: no such payment, or (i == 3) another merchant's id.
+                              if (i % 2 == 1) target.id = "pi_none";
+                              if (i == 3) target = NewPayment("pi_1", "mer_b", 100);
+                              auto loaded = tx.LoadPaymentForUpdate("mer_a", "pi_1");
+                              if (!loaded.ok() || !loaded.value()) return false;
+                              core::Payment next = *loaded.value();
+                              next.refunded_minor += 1;
+                              auto r = tx.InsertRefund(NewRefund("re_" + std::to_string(i),
+                                                                 target, 1));
+                              (*refused)[i] = r.ok() ? 0 : 1 + static_cast<int>(r.error().kind);
+                              return r.ok() && tx.UpdatePayment(next).ok();
+                            },
+                            [promise](bool committed) { promise->set_value(committed); }});
+  }
+  for (auto& r : results) EXPECT_TRUE(r.get());  // the batches commit; the odd jobs roll back
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ((*refused)[i].load(),
+              i % 2 == 1 ? 1 + static_cast<int>(StoreErrorKind::kConstraint) : 0)
+        << i;
+    for (const char* m : {"mer_a", "mer_b"}) {
+      EXPECT_EQ(store_->ReadRefund(m, "re_" + std::to_string(i)).value().has_value(),
+                i % 2 == 0 && std::string(m) == "mer_a")
+          << m << " " << i;
+    }
+  }
+  EXPECT_EQ(store_->ReadPayment("mer_a", "pi_1").value()->refunded_minor, 3);
+  EXPECT_TRUE(store_->ScanRefundsWithoutPayment(10).value().empty());
+  int problems = 0;
+  auto summary = VerifyAll(*store_, [&](const PaymentProblem&) { ++problems; });
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary.value().refunds, 3);
+  EXPECT_EQ(problems, 0);
 }
 
 TEST_P(StoreContract, ScanPaymentsPagesEveryPaymentWithItsRefunds) {

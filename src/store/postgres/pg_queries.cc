@@ -246,4 +246,17 @@ StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
   return out;
 }
 
+StoreResult<std::vector<core::Refund>> QueryRefundsWithoutPayment(Conn& conn, int limit) {
+  static const std::string sql =
+      Sql("SELECT ", kRefundColumns,
+          " FROM refunds AS r WHERE NOT EXISTS (SELECT 1 FROM payments AS p WHERE "
+          "p.merchant_id = r.merchant_id AND p.id = r.payment_id) ORDER BY merchant_id, id "
+          "LIMIT $1");
+  auto rows = conn.Exec(sql.c_str(), Params().Add(int64_t{limit}));
+  if (!rows.ok()) return Err(rows.error());
+  std::vector<core::Refund> out;
+  for (int i = 0; i < rows.value().size(); ++i) out.push_back(RefundAt(rows.value(), i));
+  return out;
+}
+
 }  // namespace refundd::store::postgres

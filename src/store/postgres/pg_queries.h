@@ -43,6 +43,7 @@ const char* RefundPageSql(bool by_payment, bool backwards);
 StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
     Conn& conn, const std::string& after_merchant_id, const std::string& after_payment_id,
     int limit);
+StoreResult<std::vector<core::Refund>> QueryRefundsWithoutPayment(Conn& conn, int limit);
 
 // Column lists in the order the row readers expect.
 extern const char* const kPaymentColumns;

@@ -421,6 +421,11 @@ StoreResult<std::vector<PaymentWithRefunds>> PostgresStore::ScanPayments(
   return page;
 }
 
+StoreResult<std::vector<core::Refund>> PostgresStore::ScanRefundsWithoutPayment(int limit) {
+  WITH_CONN(conn);
+  return QueryRefundsWithoutPayment(conn, limit);
+}
+
 StoreResult<int64_t> PostgresStore::PurgeIdempotency(int64_t before_ms) {
   WITH_CONN(conn);
   // Unanswered claims (status 0) are never committed, so every row seen here is a real record.

@@ -217,6 +217,17 @@ StoreResult<std::optional<core::Refund>> PgWriteTx::LoadRefund(const std::string
 
 StoreResult<bool> PgWriteTx::InsertRefund(const core::Refund& refund) {
   if (auto stop = Stopped()) return Err(*stop);
+  // The refund's payment must be a row this transaction holds: locked (FOR UPDATE, normally by
+  // the job's LoadPaymentForUpdate already, so no round trip) or inserted by it. This is the
+  // foreign key refunds -> payments, which migration 0009 dropped on PostgreSQL: its trigger ran
+  // a lookup per refund row for a row the batch already holds locked, and payments are never
+  // deleted, so once it is locked here it exists at COMMIT.
+  auto payment = LockedPayment(refund.merchant_id, refund.payment_id);
+  if (!payment.ok()) return Err(payment.error());
+  if (!payment.value()) {
+    return Err(StoreError{StoreErrorKind::kConstraint,
+                          "refund " + refund.id + ": no payment " + refund.payment_id});
+  }
   const std::string key = SlotKey(refund.merchant_id, refund.id);
   if (refunds_.count(key)) {
     return Err(StoreError{StoreErrorKind::kConstraint, "refund " + refund.id + " exists"});

@@ -289,6 +289,11 @@ StoreResult<std::vector<PaymentWithRefunds>> SqliteStore::ScanPayments(
   return QueryPaymentsWithRefunds(db, after_merchant_id, after_payment_id, limit);
 }
 
+StoreResult<std::vector<core::Refund>> SqliteStore::ScanRefundsWithoutPayment(int limit) {
+  WITH_READER(db);
+  return QueryRefundsWithoutPayment(db, limit);
+}
+
 // In the order the records were stored (id), a chunk per write job, which goes in a batch like
 // any other: the leading records that expired, up to the first one that has not.
 StoreResult<int64_t> SqliteStore::PurgeIdempotency(int64_t before_ms) {

@@ -71,6 +71,7 @@ class SqliteStore final : public Store {
   StoreResult<std::vector<PaymentWithRefunds>> ScanPayments(const std::string& after_merchant_id,
                                                             const std::string& after_payment_id,
                                                             int limit) override;
+  StoreResult<std::vector<core::Refund>> ScanRefundsWithoutPayment(int limit) override;
   StoreResult<int64_t> PurgeIdempotency(int64_t before_ms) override;
 
   // The lifecycle (store/outbox.h), in sqlite_outbox.cc.

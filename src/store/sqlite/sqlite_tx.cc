@@ -180,6 +180,20 @@ StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
   return out;
 }
 
+StoreResult<std::vector<core::Refund>> QueryRefundsWithoutPayment(Db& db, int limit) {
+  Stmt s = db.Prepare("SELECT " REFUND_COLUMNS " FROM refunds AS r WHERE NOT EXISTS (SELECT 1 "
+                      "FROM payments AS p WHERE p.merchant_id = r.merchant_id AND "
+                      "p.id = r.payment_id) ORDER BY merchant_id, id LIMIT ?1");
+  s.Bind(1, int64_t{limit});
+  std::vector<core::Refund> out;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) return Err(row.error());
+    if (!row.value()) return out;
+    out.push_back(ReadRefundRow(s));
+  }
+}
+
 StoreResult<std::optional<core::Payment>> SqliteWriteTx::LoadPaymentForUpdate(
     const std::string& merchant_id, const std::string& payment_id) {
   // One writer holds the database's write lock for the whole batch: no row lock is needed.
@@ -227,6 +241,18 @@ StoreResult<std::optional<core::Refund>> SqliteWriteTx::LoadRefund(const std::st
 }
 
 StoreResult<bool> SqliteWriteTx::InsertRefund(const core::Refund& r) {
+  // The foreign key names payments(id) alone (ids are unique across merchants here): this probe
+  // also refuses a refund naming another merchant's payment, as PostgreSQL's store does.
+  {
+    Stmt p = db_.Prepare("SELECT 1 FROM payments WHERE id = ?1 AND merchant_id = ?2");
+    p.Bind(1, r.payment_id).Bind(2, r.merchant_id);
+    auto found = p.Step();
+    if (!found.ok()) return Err(found.error());
+    if (!found.value()) {
+      return Err(StoreError{StoreErrorKind::kConstraint,
+                            "refund " + r.id + ": no payment " + r.payment_id});
+    }
+  }
   Stmt s = db_.Prepare("INSERT INTO refunds (" REFUND_COLUMNS
                        ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
   s.Bind(1, r.id).Bind(2, r.merchant_id).Bind(3, r.payment_id).Bind(4, r.dialect);

@@ -24,6 +24,7 @@ StoreResult<RefundPage> QueryRefundPage(Db& db, const RefundListQuery& query);
 const char* RefundPageSql(bool by_payment, bool backwards);
 StoreResult<std::vector<PaymentWithRefunds>> QueryPaymentsWithRefunds(
     Db& db, const std::string& after_merchant_id, const std::string& after_payment_id, int limit);
+StoreResult<std::vector<core::Refund>> QueryRefundsWithoutPayment(Db& db, int limit);
 
 class SqliteWriteTx final : public WriteTx {
  public:
