@@ -117,10 +117,10 @@ wal_stats() {  # wal_stats NAME FROM TO: with WAL_STATS=1, the WAL's largest rec
   [ -n "${WAL_STATS:-}" ] || return 0
   local waldump
   waldump=$(ls -d /usr/lib/postgresql/*/bin/pg_waldump | sort -V | tail -n1)
+  "$waldump" -p "$PGHOST/data/pg_wal" -s "$2" -e "$3" --stats=record >"$work/waldump-$1.txt" 2>&1 || true
   { echo "WAL records during $1's phase (pg_waldump --stats=record):"
-    "$waldump" -p "$PGHOST/data/pg_wal" -s "$2" -e "$3" --stats=record 2>&1 | head -n 3
-    "$waldump" -p "$PGHOST/data/pg_wal" -s "$2" -e "$3" --stats=record 2>/dev/null | tail -n +4 |
-      sort -k7 -rn | head -n 14; } >"$work/walstats-$1.txt"
+    head -n 3 "$work/waldump-$1.txt"
+    tail -n +4 "$work/waldump-$1.txt" | sort -k7 -rn | head -n 14; } >"$work/walstats-$1.txt"
 }
 row_sizes() {  # with WAL_STATS=1: the average stored row of each table written per refund
   [ -n "${WAL_STATS:-}" ] || return 0

@@ -241,20 +241,11 @@ StoreResult<std::optional<core::Refund>> SqliteWriteTx::LoadRefund(const std::st
 }
 
 StoreResult<bool> SqliteWriteTx::InsertRefund(const core::Refund& r) {
-  // The foreign key names payments(id) alone (ids are unique across merchants here): this probe
+  // The foreign key names payments(id) alone (ids are unique across merchants here); the EXISTS
   // also refuses a refund naming another merchant's payment, as PostgreSQL's store does.
-  {
-    Stmt p = db_.Prepare("SELECT 1 FROM payments WHERE id = ?1 AND merchant_id = ?2");
-    p.Bind(1, r.payment_id).Bind(2, r.merchant_id);
-    auto found = p.Step();
-    if (!found.ok()) return Err(found.error());
-    if (!found.value()) {
-      return Err(StoreError{StoreErrorKind::kConstraint,
-                            "refund " + r.id + ": no payment " + r.payment_id});
-    }
-  }
   Stmt s = db_.Prepare("INSERT INTO refunds (" REFUND_COLUMNS
-                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+                       ") SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14 WHERE EXISTS "
+                       "(SELECT 1 FROM payments WHERE id = ?3 AND merchant_id = ?2)");
   s.Bind(1, r.id).Bind(2, r.merchant_id).Bind(3, r.payment_id).Bind(4, r.dialect);
   s.Bind(5, r.currency.code).Bind(6, r.amount_minor).Bind(7, core::RefundStatusName(r.status));
   s.Bind(8, r.reason).Bind(9, EncodeMetadata(r.metadata)).Bind(10, r.failure_reason);
@@ -262,6 +253,10 @@ StoreResult<bool> SqliteWriteTx::InsertRefund(const core::Refund& r) {
   s.Bind(14, EncodePartAmounts(r.parts));
   auto res = s.Exec();
   if (!res.ok()) return Err(res.error());
+  if (res.value() == 0) {
+    return Err(StoreError{StoreErrorKind::kConstraint,
+                          "refund " + r.id + ": no payment " + r.payment_id});
+  }
   return true;
 }
 
