@@ -81,6 +81,7 @@ class Connection final : public ConnectionBase {
 
   void Deliver(Response&& response) override {
     if (phase_ != Phase::kHandling) return;  // closed meanwhile (shutdown or write error)
+    if (response.render) response = response.render();
     Write(std::move(response),
           keep_alive_ && !worker_->stopping ? Ending::kKeepAlive : Ending::kClose);
   }

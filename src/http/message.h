@@ -40,6 +40,16 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
+  // When set, the answer is made on the connection's io thread, just before it is sent: the
+  // server calls it and sends what it returns instead of this Response. A handler answering from
+  // another thread (the store's writer) passes the rendering here so that it runs off that thread.
+  std::function<Response()> render;
+
+  static Response Later(std::function<Response()> render) {
+    Response r;
+    r.render = std::move(render);
+    return r;
+  }
 };
 
 // A request refundd answers with an error before any handler sees it: the server refused it

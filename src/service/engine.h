@@ -18,6 +18,8 @@
 #include "base/clock.h"
 #include "core/merchant.h"
 #include "http/message.h"
+#include "service/command.h"
+#include "service/reads.h"
 #include "store/store.h"
 
 namespace refundd::service {
@@ -54,6 +56,37 @@ struct WriteCall {
   http::Reply reply;
 };
 
+// Why a submitted command has no Outcome.
+enum class WriteFailure {
+  kInFlight,     // the same key's first request is still queued or running
+  kKeyMismatch,  // the key was used for a different request
+  kUnavailable,  // the store failed: nothing was written
+  kRetry,        // a minted alias was taken: translate the request again (fresh ids) and resubmit
+};
+using WriteResult = Result<Outcome, WriteFailure>;
+
+// An answer an earlier version of refundd stored for a key, as bytes: a replay sends them as is.
+struct StoredAnswer {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct Submission {
+  Command command;
+  // The key as the client sent it ("" for none). Records are scoped by (merchant, dialect, key)
+  // here and nowhere else.
+  std::string idempotency_key;
+  std::string fingerprint;  // RequestFingerprint() of the request (used with a key)
+  // Called exactly once, from the store's threads or the caller's: keep it short (post elsewhere).
+  // A replay's Outcome has `replayed` set; an answer stored by an earlier version comes as
+  // `stored` (with an empty Outcome).
+  std::function<void(WriteResult result, const StoredAnswer* stored)> done;
+};
+
+// The stored key for (dialect, key): "<dialect>:<key>".
+std::string ScopedIdempotencyKey(std::string_view dialect, std::string_view key);
+
 class Engine {
  public:
   Engine(store::Store& store, const Clock& clock, EngineOptions options);
@@ -68,7 +101,14 @@ class Engine {
   // request, answers->key_mismatch; while the first is still queued or running, answers->in_flight.
   void Write(WriteCall call);
 
+  // Executes `submission.command` once per idempotency key, in the writer's group commit: the
+  // first time through Execute (service/execute.h); again with the same request, the stored
+  // Outcome (replayed = true); with a different request, kKeyMismatch; while the first is still
+  // queued or running, kInFlight. done() runs after the commit is durable.
+  void Submit(Submission submission);
+
   store::Store& store() { return store_; }
+  Reads& reads() { return reads_; }
   const Clock& clock() const { return clock_; }
   const EngineOptions& options() const { return options_; }
 
@@ -76,6 +116,7 @@ class Engine {
   store::Store& store_;
   const Clock& clock_;
   const EngineOptions options_;
+  Reads reads_;
 
   std::shared_mutex credentials_mu_;
   std::unordered_map<std::string, core::Credential> credentials_;  // dialect + '\n' + lookup

@@ -26,6 +26,7 @@
 
 #include "base/result.h"
 #include "core/merchant.h"
+#include "core/webhook_endpoint.h"
 
 namespace refundd::store {
 
@@ -46,24 +47,9 @@ struct RefundAction {
   friend bool operator==(const RefundAction&, const RefundAction&) = default;
 };
 
-struct WebhookSecret {
-  std::string secret;
-  int64_t expires_ms = 0;  // 0: current; otherwise the secret signs until this instant (rotation)
-  friend bool operator==(const WebhookSecret&, const WebhookSecret&) = default;
-};
-
-// A merchant's webhook target in one dialect.
-struct WebhookEndpoint {
-  std::string id;  // we_...
-  std::string merchant_id;
-  std::string dialect;  // "native", "d24", ...
-  std::string url;
-  std::string description;
-  std::vector<std::string> enabled_events;  // event types in the dialect's words; "*" = all
-  std::vector<WebhookSecret> secrets;       // newest first
-  int64_t created_ms = 0;
-  friend bool operator==(const WebhookEndpoint&, const WebhookEndpoint&) = default;
-};
+// A merchant's webhook target in one dialect (core/webhook_endpoint.h).
+using WebhookSecret = core::WebhookSecret;
+using WebhookEndpoint = core::WebhookEndpoint;
 
 // One event, rendered in its dialect's words when the change it reports committed.
 struct OutboxEvent {

@@ -21,8 +21,4 @@ void WriteOnce(service::Engine& engine, const std::string& merchant_id, std::str
   engine.Write(std::move(w));
 }
 
-bool Blank(std::string_view body) {
-  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 }  // namespace refundd::dialects::common

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "dialects/common/kit.h"
 #include "http/message.h"
 #include "service/engine.h"
 
@@ -23,8 +24,5 @@ void WriteOnce(service::Engine& engine, const std::string& merchant_id, std::str
                std::string_view key, const http::Request& request, const boost::json::value& params,
                const service::DialectAnswers& answers, http::Reply reply, Run run,
                std::string lock_payment_id = "");
-
-// Whether a body is empty or only whitespace (a POST without parameters).
-bool Blank(std::string_view body);
 
 }  // namespace refundd::dialects::common

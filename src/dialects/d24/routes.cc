@@ -3,24 +3,25 @@
 #include <boost/json.hpp>
 
 #include "base/ids.h"
-#include "dialects/common/write.h"
+#include "dialects/common/kit.h"
 #include "dialects/d24/auth.h"
 #include "dialects/d24/errors.h"
 #include "dialects/d24/translate.h"
 #include "http/body.h"
-#include "service/payments.h"
-#include "service/refunds.h"
 
 namespace refundd::dialects::d24 {
 
 namespace {
 
 constexpr std::string_view kDialect = "d24";
-constexpr std::size_t kMaxIdempotencyKey = 255;
 // Random ids are 9 digits (below 2^31, for clients that read them into 32-bit integers); a
-// collision with one of the merchant's own ids is retried.
+// collision with one of the merchant's own ids is retried with fresh ones (common::Write).
 constexpr int kIdDigits = 9;
-constexpr int kIdAttempts = 16;
+
+using common::Call;
+using common::Translated;
+using service::Outcome;
+using service::Refusal;
 
 http::Response Ok(std::string body) {
   return http::Response{200, "application/json", {}, std::move(body)};
@@ -28,267 +29,224 @@ http::Response Ok(std::string body) {
 
 http::Response Fail(const Error& e) { return ErrorResponse(e); }
 
-const service::DialectAnswers& Answers() {
-  static const service::DialectAnswers answers{
-      [] { return Fail(IdempotencyKeyInUse()); },
-      [] { return Fail(IdempotencyKeyReused()); },
-      [] { return Fail(Unavailable()); },
-  };
-  return answers;
-}
+// A D24 error a command's hook found, carried whole to the answer.
+Refusal Refused(const Error& e) { return Refusal::Dialect(e.status, e.code, e.type, e.description); }
 
-// One request in flight, after auth and decoding.
-struct Call {
-  service::Engine& engine;
-  http::Request request;
-  http::PathParams path;
-  http::Reply reply;
-  std::string merchant_id;
-  boost::json::value body;  // the decoded JSON body; {} when there is none
-
-  void Fail(const Error& e) { reply(ErrorResponse(e)); }
-};
-
-// Wraps a handler with D24's auth (101 → 100 → 102 → 103) and JSON decoding (202).
-http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
-  return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
-    Call call{engine, std::move(request),   std::move(path), std::move(reply),
-              "",     boost::json::object()};
-    auto headers = ReadAuthHeaders(call.request);
-    if (!headers.ok()) return call.Fail(headers.error());
-    auto credential = engine.Authenticate(std::string(kDialect), headers.value().x_login);
-    if (!credential) return call.Fail(InvalidCredentials());
-    auto verified =
-        Verify(headers.value(), credential->secret, call.request.body, engine.clock().NowMs());
-    if (!verified.ok()) return call.Fail(verified.error());
-    call.merchant_id = credential->merchant_id;
-    if (call.request.method == "POST" && !common::Blank(call.request.body)) {
-      auto decoded = http::DecodeJson(call.request.body);
-      if (!decoded.ok()) return call.Fail(InvalidBody(decoded.error()));
-      call.body = std::move(decoded).value();
-    }
-    handler(call);
-  };
-}
-
-using common::Run;
-
-// Runs `run` through the engine, once per X-Idempotency-Key.
-void Write(Call& call, Run run) {
-  std::string_view key = call.request.Header("x-idempotency-key");
-  if (key.size() > kMaxIdempotencyKey) return call.Fail(MissingHeader("X-Idempotency-Key"));
-  common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
-                    Answers(), std::move(call.reply), std::move(run));
-}
-
-http::Response StoreFailed(bool& keep) {
-  keep = false;
+// The answer for a refused command.
+http::Response RefusalAnswer(const Refusal& r) {
+  switch (r.kind) {
+    case Refusal::Kind::kRule:
+      return Fail(ErrorFor(r.rule));
+    case Refusal::Kind::kNotFound:
+      return Fail(NotFound());
+    case Refusal::Kind::kAliasTaken:  // only invoice ids are aliases a client chooses
+      return Fail(InvalidBody("invoice_id has already been used"));
+    case Refusal::Kind::kDialect:
+      return Fail(Error{r.status, r.code, r.what, r.detail});
+  }
   return Fail(Unavailable());
 }
 
-http::Response ErrorOf(const service::UseCaseError& e, bool& keep) {
-  switch (e.kind) {
-    case service::UseCaseError::Kind::kRefused:
-      return Fail(ErrorFor(e.refusal));
-    case service::UseCaseError::Kind::kNotFound:
-      return Fail(NotFound());
-    case service::UseCaseError::Kind::kStore:
-      return StoreFailed(keep);
+// Renders an Outcome with `ok`, or its refusal.
+template <typename Answer>
+std::function<http::Response(const Outcome&)> Render(Answer answer) {
+  return [answer](const Outcome& o) { return o.ok() ? answer(o) : RefusalAnswer(*o.refusal); };
+}
+
+std::optional<http::Response> Authenticate(Call& call) {
+  auto headers = ReadAuthHeaders(call.request);
+  if (!headers.ok()) return Fail(headers.error());
+  auto credential = call.engine.Authenticate(std::string(kDialect), headers.value().x_login);
+  if (!credential) return Fail(InvalidCredentials());
+  auto verified = Verify(headers.value(), credential->secret, call.request.body,
+                         call.engine.clock().NowMs());
+  if (!verified.ok()) return Fail(verified.error());
+  call.merchant_id = credential->merchant_id;
+  return std::nullopt;
+}
+
+std::optional<http::Response> Decode(Call& call) {
+  if (call.request.method != "POST" || common::Blank(call.request.body)) return std::nullopt;
+  auto decoded = http::DecodeJson(call.request.body);
+  if (!decoded.ok()) return Fail(InvalidBody(decoded.error()));
+  call.params = std::move(decoded).value();
+  return std::nullopt;
+}
+
+http::Response Failure(service::WriteFailure f) {
+  switch (f) {
+    case service::WriteFailure::kInFlight:
+      return Fail(IdempotencyKeyInUse());
+    case service::WriteFailure::kKeyMismatch:
+      return Fail(IdempotencyKeyReused());
+    case service::WriteFailure::kUnavailable:
+    case service::WriteFailure::kRetry:
+      return Fail(Unavailable());
   }
-  return StoreFailed(keep);
+  return Fail(Unavailable());
 }
 
-// A random id that `kind` does not yet map for this merchant.
-store::StoreResult<int64_t> FreeId(store::WriteTx& tx, const std::string& merchant_id,
-                                   std::string_view kind) {
-  for (int i = 0; i < kIdAttempts; ++i) {
-    std::string candidate = RandomDigits(kIdDigits);
-    auto found = tx.FindAlias(merchant_id, std::string(kind), candidate);
-    if (!found.ok()) return Err(found.error());
-    if (!found.value()) return *ParseId(candidate);
-  }
-  return Err(store::StoreError{store::StoreErrorKind::kConstraint, "no free d24 id"});
+const common::DialectSpec& Spec() {
+  static const common::DialectSpec spec{
+      kDialect,
+      Authenticate,
+      Decode,
+      "x-idempotency-key",
+      255,
+      [] { return Fail(MissingHeader("X-Idempotency-Key")); },
+      Failure,
+      nullptr,
+  };
+  return spec;
 }
 
-// The internal id behind a D24 integer id, inside a write.
-store::StoreResult<std::optional<std::string>> Resolve(store::WriteTx& tx,
-                                                       const std::string& merchant_id,
-                                                       std::string_view kind, int64_t id) {
-  return tx.FindAlias(merchant_id, std::string(kind), std::to_string(id));
+Translated CreateDepositCommand(Call& call) {
+  auto parsed = ParseCreateDeposit(call.params);
+  if (!parsed.ok()) return common::Refuse(Fail(parsed.error()));
+  DepositInput in = std::move(parsed).value();
+  const int64_t now = call.Now();
+  DepositAttrs attrs = in.attrs;
+  attrs.deposit_id = *ParseId(RandomDigits(kIdDigits));
+  attrs.user_id = *ParseId(RandomDigits(8));
+
+  core::Payment p;
+  p.id = SortableId("d24dep_", now);
+  p.merchant_id = call.merchant_id;
+  p.dialect = std::string(kDialect);
+  p.currency = in.currency;
+  p.amount_minor = in.amount_minor;
+  p.payment_method = in.payment_method;
+  p.description = attrs.description;
+  p.created_ms = p.updated_ms = now;
+  p.attrs = EncodeDepositAttrs(attrs);
+  // Card deposits complete at once; others wait for the payer (the sandbox's /complete).
+  if (attrs.card) CHECK(core::ConfirmPayment(p, /*capture_now=*/true, now).ok());
+
+  service::Command c;
+  c.merchant_id = call.merchant_id;
+  c.dialect = std::string(kDialect);
+  c.op = service::CreatePayment{std::move(p)};
+  c.aliases = {
+      {std::string(kDepositAlias), std::to_string(attrs.deposit_id),
+       service::AliasWrite::To::kPayment, "", /*minted=*/true},
+      {std::string(kInvoiceAlias), attrs.invoice_id, service::AliasWrite::To::kPayment, ""},
+  };
+  return common::Translation{std::move(c), Render([](const Outcome& o) {
+                               return Ok(DepositCreatedJson(*o.payment,
+                                                            DecodeDepositAttrs(o.payment->attrs)));
+                             })};
 }
 
-void CreateDeposit(Call& call) {
-  auto parsed = ParseCreateDeposit(call.body);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    auto used = tx.FindAlias(merchant, std::string(kInvoiceAlias), in.attrs.invoice_id);
-    if (!used.ok()) return StoreFailed(keep);
-    if (used.value()) return Fail(InvalidBody("invoice_id has already been used"));
-    auto deposit_id = FreeId(tx, merchant, kDepositAlias);
-    if (!deposit_id.ok()) return StoreFailed(keep);
-    DepositAttrs attrs = in.attrs;
-    attrs.deposit_id = deposit_id.value();
-    attrs.user_id = *ParseId(RandomDigits(8));
+void CreateDeposit(Call& call) { common::Write(call, CreateDepositCommand); }
 
-    core::Payment p;
-    p.id = SortableId("d24dep_", now);
-    p.merchant_id = merchant;
-    p.dialect = std::string(kDialect);
-    p.currency = in.currency;
-    p.amount_minor = in.amount_minor;
-    p.payment_method = in.payment_method;
-    p.description = attrs.description;
-    p.created_ms = p.updated_ms = now;
-    p.attrs = EncodeDepositAttrs(attrs);
-    // Card deposits complete at once; others wait for the payer (the sandbox's /complete).
-    if (attrs.card) CHECK(core::ConfirmPayment(p, /*capture_now=*/true, now).ok());
-    auto created = service::CreatePayment(tx, std::move(p));
-    if (!created.ok()) return ErrorOf(created.error(), keep);
-    const std::string& id = created.value().id;
-    auto a1 = tx.InsertAlias(
-        {merchant, std::string(kDepositAlias), std::to_string(attrs.deposit_id), id});
-    auto a2 = tx.InsertAlias({merchant, std::string(kInvoiceAlias), attrs.invoice_id, id});
-    if (!a1.ok() || !a2.ok() || !a1.value() || !a2.value()) return StoreFailed(keep);
-    return Ok(DepositCreatedJson(created.value(), attrs));
-  });
-}
-
-// Reads a D24 object of this merchant by its integer id; replies itself when there is none.
-template <typename T, typename ReadFn>
-std::optional<T> ReadByAlias(Call& call, std::string_view kind, std::string_view param,
-                             ReadFn read) {
+// A D24 integer id from the path, or the 404 answer.
+std::optional<int64_t> PathId(Call& call, std::string_view param) {
   auto id = ParseId(call.path.Get(param));
-  if (!id) {
-    call.Fail(NotFound());
-    return std::nullopt;
-  }
-  store::Store& store = call.engine.store();
-  auto internal = store.ReadAlias(call.merchant_id, std::string(kind), std::to_string(*id));
-  if (!internal.ok()) {
-    call.Fail(Unavailable());
-    return std::nullopt;
-  }
-  if (!internal.value()) {
-    call.Fail(NotFound());
-    return std::nullopt;
-  }
-  auto object = read(store, *internal.value());
-  if (!object.ok()) {
-    call.Fail(Unavailable());
-    return std::nullopt;
-  }
-  if (!object.value() || object.value()->dialect != kDialect) {
-    call.Fail(NotFound());
-    return std::nullopt;
-  }
-  return std::move(*object.value());
+  if (!id) call.Answer(Fail(NotFound()));
+  return id;
 }
 
 void GetDeposit(Call& call) {
-  auto deposit = ReadByAlias<core::Payment>(
-      call, kDepositAlias, "deposit_id",
-      [&](store::Store& s, const std::string& id) { return s.ReadPayment(call.merchant_id, id); });
-  if (deposit) call.reply(Ok(DepositStatusJson(*deposit, DecodeDepositAttrs(deposit->attrs))));
+  auto id = PathId(call, "deposit_id");
+  if (!id) return;
+  auto deposit = call.engine.reads().PaymentByAlias(call.merchant_id, kDepositAlias,
+                                                    std::to_string(*id), kDialect);
+  if (!deposit.ok()) return call.Answer(Fail(Unavailable()));
+  if (!deposit.value()) return call.Answer(Fail(NotFound()));
+  const core::Payment& p = *deposit.value();
+  call.Answer(Ok(DepositStatusJson(p, DecodeDepositAttrs(p.attrs))));
+}
+
+http::Response DepositStatusAnswer(const Outcome& o) {
+  return Ok(DepositStatusJson(*o.payment, DecodeDepositAttrs(o.payment->attrs)));
 }
 
 // Sandbox only: the payer paid; a PENDING deposit becomes COMPLETED. Completing a COMPLETED
 // deposit again answers its state.
 void CompleteDeposit(Call& call) {
-  auto id = ParseId(call.path.Get("deposit_id"));
-  if (!id) return call.Fail(NotFound());
-  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now, bool& keep) {
-    auto internal = Resolve(tx, merchant, kDepositAlias, id);
-    if (!internal.ok()) return StoreFailed(keep);
-    if (!internal.value()) return Fail(NotFound());
-    auto done = service::ConfirmPayment(tx, merchant, *internal.value(), true, "", now);
-    if (!done.ok()) {
-      if (done.error().kind != service::UseCaseError::Kind::kRefused) {
-        return ErrorOf(done.error(), keep);
-      }
-      auto current = tx.LoadPaymentForUpdate(merchant, *internal.value());
-      if (!current.ok() || !current.value()) return StoreFailed(keep);
-      if (current.value()->status != core::PaymentStatus::kCaptured) {
-        return ErrorOf(done.error(), keep);
-      }
-      done = std::move(*current.value());
-    }
-    return Ok(DepositStatusJson(done.value(), DecodeDepositAttrs(done.value().attrs)));
+  auto id = PathId(call, "deposit_id");
+  if (!id) return;
+  common::Write(call, [id = *id](Call& call) -> Translated {
+    service::Command c;
+    c.merchant_id = call.merchant_id;
+    c.dialect = std::string(kDialect);
+    service::ConfirmPayment op;
+    op.payment = service::Ref::Alias(kDepositAlias, std::to_string(id));
+    op.capture_now = true;
+    op.captured_is_done = true;
+    c.op = std::move(op);
+    return common::Translation{std::move(c), Render(DepositStatusAnswer)};
   });
 }
 
-void CreateRefund(Call& call) {
-  auto parsed = ParseCreateRefund(call.body);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    auto internal = Resolve(tx, merchant, kDepositAlias, in.deposit_id);
-    if (!internal.ok()) return StoreFailed(keep);
-    if (!internal.value()) return Fail(NotFound());
-    auto deposit = tx.LoadPaymentForUpdate(merchant, *internal.value());
-    if (!deposit.ok()) return StoreFailed(keep);
-    if (!deposit.value() || deposit.value()->dialect != kDialect) return Fail(NotFound());
-    const DepositAttrs attrs = DecodeDepositAttrs(deposit.value()->attrs);
-    auto request = PlanRefund(in, *deposit.value(), attrs);
-    if (!request.ok()) return Fail(request.error());
-    auto refund_id = FreeId(tx, merchant, kRefundAlias);
-    if (!refund_id.ok()) return StoreFailed(keep);
+Translated CreateRefundCommand(Call& call) {
+  auto parsed = ParseCreateRefund(call.params);
+  if (!parsed.ok()) return common::Refuse(Fail(parsed.error()));
+  RefundInput in = std::move(parsed).value();
+  const int64_t now = call.Now();
+  const int64_t refund_id = *ParseId(RandomDigits(kIdDigits));
 
-    RefundAttrs ra{refund_id.value(), attrs.card, in.comments, in.notification_url,
+  service::CreateRefund op;
+  op.payment = service::Ref::Alias(kDepositAlias, std::to_string(in.deposit_id));
+  op.refund.id = SortableId("d24ref_", now);
+  op.refund.reason = in.comments;
+  service::Command c;
+  c.merchant_id = call.merchant_id;
+  c.dialect = std::string(kDialect);
+  c.aliases = {{std::string(kRefundAlias), std::to_string(refund_id),
+                service::AliasWrite::To::kRefund, "", /*minted=*/true}};
+  // What D24 decides from the deposit: its invoice and country, card or bank, the amount.
+  c.prepare = [in, refund_id](service::Draft& d) -> std::optional<Refusal> {
+    const DepositAttrs attrs = DecodeDepositAttrs(d.payment->attrs);
+    auto request = PlanRefund(in, *d.payment, attrs);
+    if (!request.ok()) return Refused(request.error());
+    *d.request = request.value();
+    RefundAttrs ra{refund_id, attrs.card, in.comments, in.notification_url,
                    attrs.card ? "" : in.bank_account_json};
-    service::NewRefund r;
-    r.merchant_id = merchant;
-    r.payment_id = *internal.value();
-    r.refund_id = SortableId("d24ref_", now);
-    r.dialect = std::string(kDialect);
-    r.request = request.value();
-    r.reason = in.comments;
-    r.attrs = EncodeRefundAttrs(ra);
-    r.initial_status = InitialStatus(attrs);
-    auto created = service::CreateRefund(tx, r, now);
-    if (!created.ok()) return ErrorOf(created.error(), keep);
-    auto alias = tx.InsertAlias(
-        {merchant, std::string(kRefundAlias), std::to_string(ra.refund_id), r.refund_id});
-    if (!alias.ok() || !alias.value()) return StoreFailed(keep);
-    return Ok(RefundCreatedJson(created.value().refund, ra, created.value().payment, attrs));
-  });
+    d.refund->attrs = EncodeRefundAttrs(ra);
+    d.refund->status = InitialStatus(attrs);  // without the lifecycle: tests, tools
+    return std::nullopt;
+  };
+  c.op = std::move(op);
+  return common::Translation{std::move(c), Render([](const Outcome& o) {
+                               return Ok(RefundCreatedJson(*o.refund,
+                                                           DecodeRefundAttrs(o.refund->attrs),
+                                                           *o.payment,
+                                                           DecodeDepositAttrs(o.payment->attrs)));
+                             })};
 }
+
+void CreateRefund(Call& call) { common::Write(call, CreateRefundCommand); }
 
 void GetRefund(Call& call) {
-  auto refund = ReadByAlias<core::Refund>(
-      call, kRefundAlias, "refund_id",
-      [&](store::Store& s, const std::string& id) { return s.ReadRefund(call.merchant_id, id); });
-  if (!refund) return;
-  auto deposit = call.engine.store().ReadPayment(call.merchant_id, refund->payment_id);
-  if (!deposit.ok() || !deposit.value()) return call.Fail(Unavailable());
-  call.reply(Ok(RefundStatusJson(*refund, DecodeDepositAttrs(deposit.value()->attrs))));
+  auto id = PathId(call, "refund_id");
+  if (!id) return;
+  service::Reads& reads = call.engine.reads();
+  auto refund = reads.RefundByAlias(call.merchant_id, kRefundAlias, std::to_string(*id), kDialect);
+  if (!refund.ok()) return call.Answer(Fail(Unavailable()));
+  if (!refund.value()) return call.Answer(Fail(NotFound()));
+  auto deposit = reads.Payment(call.merchant_id, refund.value()->payment_id, kDialect);
+  if (!deposit.ok() || !deposit.value()) return call.Answer(Fail(Unavailable()));
+  call.Answer(Ok(RefundStatusJson(*refund.value(), DecodeDepositAttrs(deposit.value()->attrs))));
 }
 
 // Sandbox only (refundd's hook, like the deposits' one): a PENDING bank refund becomes COMPLETED.
 void CompleteRefund(Call& call) {
-  auto id = ParseId(call.path.Get("refund_id"));
-  if (!id) return call.Fail(NotFound());
-  Write(call, [merchant = call.merchant_id, id = *id](store::WriteTx& tx, int64_t now, bool& keep) {
-    auto internal = Resolve(tx, merchant, kRefundAlias, id);
-    if (!internal.ok()) return StoreFailed(keep);
-    if (!internal.value()) return Fail(NotFound());
-    auto done = service::TransitionRefund(tx, merchant, *internal.value(),
-                                          core::RefundStatus::kSucceeded, "", now);
-    if (done.ok()) {
-      return Ok(
-          RefundStatusJson(done.value().refund, DecodeDepositAttrs(done.value().payment.attrs)));
-    }
-    if (done.error().kind != service::UseCaseError::Kind::kRefused) {
-      return ErrorOf(done.error(), keep);
-    }
-    auto refund = tx.LoadRefund(merchant, *internal.value());
-    if (!refund.ok() || !refund.value()) return StoreFailed(keep);
-    if (refund.value()->status != core::RefundStatus::kSucceeded) {
-      return ErrorOf(done.error(), keep);
-    }
-    auto deposit = tx.LoadPaymentForUpdate(merchant, refund.value()->payment_id);
-    if (!deposit.ok() || !deposit.value()) return StoreFailed(keep);
-    return Ok(RefundStatusJson(*refund.value(), DecodeDepositAttrs(deposit.value()->attrs)));
+  auto id = PathId(call, "refund_id");
+  if (!id) return;
+  common::Write(call, [id = *id](Call& call) -> Translated {
+    service::Command c;
+    c.merchant_id = call.merchant_id;
+    c.dialect = std::string(kDialect);
+    service::TransitionRefund op;
+    op.refund = service::Ref::Alias(kRefundAlias, std::to_string(id));
+    op.to = core::RefundStatus::kSucceeded;
+    op.already_is_done = true;
+    c.op = std::move(op);
+    return common::Translation{std::move(c), Render([](const Outcome& o) {
+                                 return Ok(RefundStatusJson(*o.refund,
+                                                            DecodeDepositAttrs(o.payment->attrs)));
+                               })};
   });
 }
 
@@ -320,7 +278,7 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
   // own auth answers those without its headers.
   for (const Entry& e : kRoutes) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), nullptr,
-                           /*fallback=*/true, Handle(engine, e.handler)});
+                           /*fallback=*/true, common::Route(engine, Spec(), e.handler)});
   }
   router.AddErrorSpace({"/v3", std::string(kDialect), nullptr, [](const http::RequestError& u) {
                           return ErrorResponse(FromRequestError(u));

@@ -1,0 +1,61 @@
+#pragma once
+// What the dialects read, as core values: payments, refunds and aliases of one merchant, lists,
+// merchant settings. Reads run on the caller's thread on the store's read connections and see
+// committed data only; they never queue behind writes. An object of another dialect is not
+// found, as one of another merchant is. Thread-safe.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "core/payment.h"
+#include "core/refund.h"
+#include "store/store.h"
+
+namespace refundd::service {
+
+// A read the store could not answer (unavailable or damaged data): the dialect's 5xx.
+struct ReadFailed {
+  std::string message;  // for logs
+};
+template <typename T>
+using ReadResult = Result<T, ReadFailed>;
+
+// The store's own query and page types are plain values; dialects use them by these names.
+using RefundListQuery = store::RefundListQuery;
+using RefundPage = store::RefundPage;
+
+class Reads {
+ public:
+  explicit Reads(store::Store& store) : store_(store) {}
+
+  ReadResult<std::optional<core::Payment>> Payment(const std::string& merchant_id,
+                                                   const std::string& id,
+                                                   std::string_view dialect);
+  ReadResult<std::optional<core::Refund>> Refund(const std::string& merchant_id,
+                                                 const std::string& id, std::string_view dialect);
+  // The internal id an alias names, or nullopt.
+  ReadResult<std::optional<std::string>> Alias(const std::string& merchant_id,
+                                               std::string_view kind, const std::string& alias);
+  // The payment (refund) an alias names, when it is of `dialect`.
+  ReadResult<std::optional<core::Payment>> PaymentByAlias(const std::string& merchant_id,
+                                                          std::string_view kind,
+                                                          const std::string& alias,
+                                                          std::string_view dialect);
+  ReadResult<std::optional<core::Refund>> RefundByAlias(const std::string& merchant_id,
+                                                        std::string_view kind,
+                                                        const std::string& alias,
+                                                        std::string_view dialect);
+  ReadResult<RefundPage> Refunds(const RefundListQuery& query);
+  ReadResult<std::optional<std::string>> Setting(const std::string& merchant_id,
+                                                 const std::string& name);
+
+  store::Store& store() { return store_; }  // for service code only (lifecycle, tools)
+
+ private:
+  store::Store& store_;
+};
+
+}  // namespace refundd::service
