@@ -43,7 +43,7 @@ struct Response {
   // When set, the answer is made on the connection's io thread, just before it is sent: the
   // server calls it and sends what it returns instead of this Response. A handler answering from
   // another thread (the store's writer) passes the rendering here so that it runs off that thread.
-  std::function<Response()> render;
+  std::function<Response()> render = nullptr;
 
   static Response Later(std::function<Response()> render) {
     Response r;

@@ -160,22 +160,22 @@ void Engine::Submit(Submission submission) {
 
   store::WriteJob job;
   job.apply = [this, job_state](store::WriteTx& tx) -> bool {
-    Submitted& st = *job_state;
-    const Command& c = st.s.command;
+    Submitted& run = *job_state;
+    const Command& c = run.s.command;
     const int64_t now_ms = c.now_ms.value_or(clock_.NowMs());
-    st.result.reset();  // apply() may run again after a rollback (store.h)
-    st.stored.reset();
-    if (!st.key.empty()) {
+    run.result.reset();  // apply() may run again after a rollback (store.h)
+    run.stored.reset();
+    if (!run.key.empty()) {
       // Claimed, not just loaded: another node using the same key waits for this transaction.
-      auto existing = tx.ClaimIdempotency(c.merchant_id, st.key, clock_.NowMs());
+      auto existing = tx.ClaimIdempotency(c.merchant_id, run.key, clock_.NowMs());
       if (!existing.ok()) return false;
-      switch (core::DecideIdempotency(existing.value(), st.s.fingerprint, clock_.NowMs(),
+      switch (core::DecideIdempotency(existing.value(), run.s.fingerprint, clock_.NowMs(),
                                       options_.idempotency_ttl_ms)) {
         case core::IdempotencyDecision::kReplay: {
           const core::IdempotencyRecord& r = *existing.value();
           if (r.content_type != kOutcomeRecord) {
-            st.stored = StoredAnswer{r.status, r.content_type, r.body};
-            st.result = WriteResult(Outcome{});
+            run.stored = StoredAnswer{r.status, r.content_type, r.body};
+            run.result = WriteResult(Outcome{});
             return true;
           }
           std::optional<Outcome> replayed = DecodeOutcome(r.body);
@@ -183,15 +183,15 @@ void Engine::Submit(Submission submission) {
             std::fprintf(stderr,
                          "refundd: idempotency record %s of merchant %s does not decode; "
                          "answering unavailable\n",
-                         st.key.c_str(), c.merchant_id.c_str());
+                         run.key.c_str(), c.merchant_id.c_str());
             return false;
           }
           replayed->replayed = true;
-          st.result = WriteResult(std::move(*replayed));
+          run.result = WriteResult(std::move(*replayed));
           return true;
         }
         case core::IdempotencyDecision::kMismatch:
-          st.result = WriteResult(Err(WriteFailure::kKeyMismatch));
+          run.result = WriteResult(Err(WriteFailure::kKeyMismatch));
           return true;
         case core::IdempotencyDecision::kExecute:
           break;
@@ -202,34 +202,34 @@ void Engine::Submit(Submission submission) {
     store::WriteTx& run_tx = lifecycle_tx ? static_cast<store::WriteTx&>(*lifecycle_tx) : tx;
     auto executed = Execute(run_tx, c, now_ms, lifecycle_tx ? &*lifecycle_tx : nullptr);
     if (!executed.ok()) {
-      if (executed.error() == ExecError::kRetry) st.result = WriteResult(Err(WriteFailure::kRetry));
+      if (executed.error() == ExecError::kRetry) run.result = WriteResult(Err(WriteFailure::kRetry));
       return false;
     }
     if (lifecycle_tx && !lifecycle_tx->Flush(now_ms).ok()) return false;
-    if (!st.key.empty()) {
+    if (!run.key.empty()) {
       core::IdempotencyRecord record{c.merchant_id,
-                                     st.key,
-                                     st.s.fingerprint,
+                                     run.key,
+                                     run.s.fingerprint,
                                      0,
                                      std::string(kOutcomeRecord),
                                      EncodeOutcome(executed.value()),
                                      clock_.NowMs()};
       if (!tx.PutIdempotency(record).ok()) return false;
     }
-    st.result = std::move(executed).value();
+    run.result = std::move(executed).value();
     return true;
   };
   job.done = [this, job_state](bool committed) {
-    Submitted& st = *job_state;
-    if (!st.in_flight_key.empty()) {
+    Submitted& fin = *job_state;
+    if (!fin.in_flight_key.empty()) {
       std::lock_guard lock(in_flight_mu_);
-      in_flight_.erase(st.in_flight_key);
+      in_flight_.erase(fin.in_flight_key);
     }
-    if (!committed || !st.result) {
-      st.s.done(Err(WriteFailure::kUnavailable), nullptr);
+    if (!committed || !fin.result) {
+      fin.s.done(Err(WriteFailure::kUnavailable), nullptr);
       return;
     }
-    st.s.done(std::move(*st.result), st.stored ? &*st.stored : nullptr);
+    fin.s.done(std::move(*fin.result), fin.stored ? &*fin.stored : nullptr);
   };
   job.claim_merchant_id = st.s.command.merchant_id;
   job.claim_key = st.key;

@@ -166,9 +166,9 @@ http::Response DepositStatusAnswer(const Outcome& o) {
 void CompleteDeposit(Call& call) {
   auto id = PathId(call, "deposit_id");
   if (!id) return;
-  common::Write(call, [id = *id](Call& call) -> Translated {
+  common::Write(call, [id = *id](Call& req) -> Translated {
     service::Command c;
-    c.merchant_id = call.merchant_id;
+    c.merchant_id = req.merchant_id;
     c.dialect = std::string(kDialect);
     service::ConfirmPayment op;
     op.payment = service::Ref::Alias(kDepositAlias, std::to_string(id));
@@ -234,9 +234,9 @@ void GetRefund(Call& call) {
 void CompleteRefund(Call& call) {
   auto id = PathId(call, "refund_id");
   if (!id) return;
-  common::Write(call, [id = *id](Call& call) -> Translated {
+  common::Write(call, [id = *id](Call& req) -> Translated {
     service::Command c;
-    c.merchant_id = call.merchant_id;
+    c.merchant_id = req.merchant_id;
     c.dialect = std::string(kDialect);
     service::TransitionRefund op;
     op.refund = service::Ref::Alias(kRefundAlias, std::to_string(id));
