@@ -5,10 +5,7 @@
 #include <iostream>
 
 #include "base/ids.h"
-#include "dialects/d24/translate.h"
-#include "dialects/kushki_common/glue.h"
 #include "dialects/registry.h"
-#include "dialects/utgl/translate.h"
 #include "processor/sandbox.h"
 #include "service/lifecycle.h"
 #include "service/refunds.h"
@@ -221,8 +218,7 @@ int RefundsSettle(store::Store& store, const LifecycleCliArgs& a, int64_t now_ms
   // The refund by its internal id, or by the id its dialect shows (a D24 refund_id, a Kushki
   // ticket number, a UTGL refundTransactionId).
   std::string refund_id = a.id;
-  for (std::string_view kind : {dialects::d24::kRefundAlias, dialects::kushki::kAliasRefundTicket,
-                                dialects::utgl::kRefundAlias}) {
+  for (std::string_view kind : dialects::RefundAliasKinds()) {
     auto internal = store.ReadAlias(merchant->id, std::string(kind), a.id);
     if (internal.ok() && internal.value()) refund_id = *internal.value();
   }

@@ -1,9 +1,11 @@
 #include "dialects/registry.h"
 
 #include "dialects/d24/routes.h"
+#include "dialects/d24/translate.h"
 #include "dialects/d24/webhooks.h"
 #include "dialects/kushki_common/webhooks.h"
 #include "dialects/kushki_common/credentials.h"
+#include "dialects/kushki_common/glue.h"
 #include "dialects/kushki_online/routes.h"
 #include "dialects/kushki_pos/routes.h"
 #include "dialects/native/routes.h"
@@ -11,6 +13,7 @@
 #include "dialects/rapyd/routes.h"
 #include "dialects/rapyd/webhooks.h"
 #include "dialects/utgl/routes.h"
+#include "dialects/utgl/translate.h"
 #include "dialects/utgl/webhooks.h"
 
 namespace refundd::dialects {
@@ -42,6 +45,10 @@ std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
   rapyd::NewCredentials(merchant_id, out, shown);
   utgl::NewCredentials(merchant_id, out, shown);
   return out;
+}
+
+std::vector<std::string_view> RefundAliasKinds() {
+  return {d24::kRefundAlias, kushki::kAliasRefundTicket, utgl::kRefundAlias};
 }
 
 }  // namespace refundd::dialects

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/merchant.h"
@@ -25,5 +26,9 @@ void RegisterAllWebhookFormats(webhooks::Formats& formats);
 // secrets to show once, as `credentials.<dialect>` of `merchants create`'s output.
 std::vector<core::Credential> NewCredentials(const std::string& merchant_id,
                                              boost::json::object& shown);
+
+// The alias kinds under which dialects show their refunds' ids (a D24 refund_id, a Kushki ticket
+// number, a UTGL refundTransactionId): how tools find a refund by the id a client has.
+std::vector<std::string_view> RefundAliasKinds();
 
 }  // namespace refundd::dialects
