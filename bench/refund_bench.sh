@@ -83,8 +83,29 @@ PY
 t1=$(date +%s.%N)
 echo "bench: $payments payments of $payment_amount created in $(python3 -c "print(round($t1-$t0,2))") s" >&2
 
+# CPU time by thread name (utime + stime, in clock ticks) and bytes written to disk, before and
+# after the load: the stable figures, where refunds/s moves with the machine's load.
+snapshot() {
+  python3 - "$pid" <<'PY'
+import os, sys
+pid = sys.argv[1]
+cpu = {}
+for t in os.listdir(f"/proc/{pid}/task"):
+    try:
+        stat = open(f"/proc/{pid}/task/{t}/stat").read()
+    except OSError:
+        continue
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    cpu[name] = cpu.get(name, 0) + int(fields[11]) + int(fields[12])
+io = dict(l.split(": ") for l in open(f"/proc/{pid}/io").read().splitlines())
+print(" ".join(f"{k}={v}" for k, v in sorted(cpu.items())), f"write_bytes={io['write_bytes'].strip()}")
+PY
+}
+before=$(snapshot)
 wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/refunds.lua \
   "http://127.0.0.1:$port" -- "$work/payments.txt" "$key" | tee "$work/wrk.txt"
+after=$(snapshot)
 
 line=$(grep '^BENCH ' "$work/wrk.txt" || true)
 [ -n "$line" ] || { echo "bench: no BENCH line from refunds.lua" >&2; exit 1; }
@@ -129,5 +150,18 @@ echo "refunds/s: $rps  (acknowledged $ok in $(python3 -c "print(round($duration_
 echo "latency p50: $(python3 -c "print(round($p50/1000,2))") ms  p99: $(python3 -c "print(round($p99/1000,2))") ms"
 echo "store: $rows refunds ($extra in flight when wrk stopped counting), $refunded minor units refunded," \
   "$over over-refunded payments, $mismatch mismatched payments"
+# Per refund: CPU by thread (µs) and bytes written (a refund table row count covers what was
+# carried out, acknowledged or not).
+python3 - "$rows" "$(getconf CLK_TCK)" "$before" "$after" <<'PY'
+import sys
+rows, tck = int(sys.argv[1]), int(sys.argv[2])
+parse = lambda s: {k: int(v) for k, v in (kv.split("=") for kv in s.split())}
+b, a = parse(sys.argv[3]), parse(sys.argv[4])
+if rows:
+    cpu = {k: (a[k] - b.get(k, 0)) * 1e6 / tck / rows for k in a if k != "write_bytes"}
+    shown = "  ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+    print(f"cpu per refund (us): {shown}  total {sum(cpu.values()):.1f}")
+    print(f"bytes written per refund: {(a['write_bytes'] - b['write_bytes']) / rows:.0f}")
+PY
 echo "check: $status"
 [ "$status" = ok ]
