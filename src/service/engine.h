@@ -81,7 +81,7 @@ struct Submission {
   // Called exactly once, from the store's threads or the caller's: keep it short (post elsewhere).
   // A replay's Outcome has `replayed` set; an answer stored by an earlier version comes as
   // `stored` (with an empty Outcome).
-  std::function<void(WriteResult result, const StoredAnswer* stored)> done;
+  std::function<void(const WriteResult& result, const StoredAnswer* stored)> done;
 };
 
 // The stored key for (dialect, key): "<dialect>:<key>".

@@ -31,16 +31,15 @@ void Submit(std::shared_ptr<InFlight> w) {
   s.command = std::move(tr.command);
   s.idempotency_key = w->key;
   s.fingerprint = w->fingerprint;
-  s.done = [w, render = std::move(tr.render)](service::WriteResult result,
+  s.done = [w, render = std::move(tr.render)](const service::WriteResult& result,
                                               const service::StoredAnswer* stored) mutable {
     const DialectSpec& spec = w->call.spec;
     if (!result.ok()) {
-      if (result.error() == service::WriteFailure::kRetry && ++w->attempts < kMintAttempts) {
-        return Submit(std::move(w));
+      service::WriteFailure f = result.error();
+      if (f == service::WriteFailure::kRetry) {
+        if (++w->attempts < kMintAttempts) return Submit(std::move(w));
+        f = service::WriteFailure::kUnavailable;
       }
-      service::WriteFailure f = result.error() == service::WriteFailure::kRetry
-                                    ? service::WriteFailure::kUnavailable
-                                    : result.error();
       return w->call.Answer(http::Response::Later([&spec, f] { return Failure(spec, f); }));
     }
     if (stored) {
@@ -49,7 +48,7 @@ void Submit(std::shared_ptr<InFlight> w) {
       return w->call.Answer(std::move(r));
     }
     w->call.Answer(http::Response::Later(
-        [&spec, render = std::move(render), outcome = std::move(result).value()] {
+        [&spec, render = std::move(render), outcome = result.value()] {
           http::Response r = render(outcome);
           if (outcome.replayed && spec.mark_replay) spec.mark_replay(r);
           return r;
