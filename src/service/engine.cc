@@ -132,6 +132,9 @@ namespace {
 // The content type that marks an idempotency record holding an encoded Outcome (records written
 // by earlier versions hold the answer's bytes and its real content type).
 constexpr std::string_view kOutcomeRecord = "application/x-refundd-outcome";
+// Such a record's status column: not an HTTP status (the answer is rendered from the Outcome);
+// never 0, which the PostgreSQL store uses for a claim not yet answered.
+constexpr int kOutcomeStatus = 1;
 
 struct Submitted {
   Submission s;
@@ -210,7 +213,7 @@ void Engine::Submit(Submission submission) {
       core::IdempotencyRecord record{c.merchant_id,
                                      run.key,
                                      run.s.fingerprint,
-                                     0,
+                                     kOutcomeStatus,
                                      std::string(kOutcomeRecord),
                                      EncodeOutcome(executed.value()),
                                      clock_.NowMs()};
