@@ -251,6 +251,14 @@ Parsed<RefundInput> ParseCreateRefund(const json::value& body) {
   auto currency = f.Currency("currency");
   if (!currency.ok()) return Err(InvalidAmount(currency.error().message));
   in.currency = currency.value();
+  // The amount's digits are judged against the deposit's currency once it is loaded; what no
+  // currency accepts (not a number, not positive, too large) is refused here, before anything is
+  // claimed, so that the corrected request can reuse its X-Idempotency-Key.
+  if (in.amount) {
+    static const core::Currency kFinest = *core::FindCurrency("KWD");  // three decimals
+    auto minor = common::MinorUnits(*in.amount, in.currency.value_or(kFinest));
+    if (!minor.ok()) return Err(InvalidAmount(core::AmountErrorMessage(minor.error())));
+  }
   auto country = f.String("country", 2);
   RETURN_IF_ERROR(country);
   if (country.value()) {
