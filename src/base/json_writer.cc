@@ -5,25 +5,30 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "base/utf8.h"
 
 namespace refundd {
 
 namespace {
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+// Bytes that a string cannot carry as they are: controls, the quote and the backslash (escaped),
+// and every byte of 0x80 and above, which is looked at as part of a UTF-8 sequence (copied when
+// well-formed, replaced by U+FFFD when not: see base/utf8.h).
+bool NeedsLook(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
 
-// The length of the longest prefix of `value` that needs no escaping, eight bytes at a time: a
-// word is clean when none of its bytes is below 0x20, a quote or a backslash (the usual
-// has-zero-byte bit tricks; a word that may hold one is looked at byte by byte).
+// The length of the longest prefix of `value` that is plain printable ASCII with nothing to
+// escape, eight bytes at a time: a word is clean when none of its bytes is below 0x20, a quote, a
+// backslash or 0x80 and above (the usual has-zero-byte bit tricks; a word that may hold one is
+// looked at byte by byte).
 std::size_t CleanPrefix(std::string_view value) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
   auto clean = [&](uint64_t w) {
     const uint64_t quote = w ^ (kOnes * '"');
     const uint64_t backslash = w ^ (kOnes * '\\');
-    // A byte b has its high bit set in (b - k) & ~b only if b < k (for b < 0x80); bytes of 0x80
-    // and above never count, and a borrow only follows a byte that already counted.
+    // A byte b has its high bit set in (b - k) & ~b only if b < k (for b < 0x80), and a borrow
+    // only follows a byte that already counted; bytes of 0x80 and above count through `w`.
     const uint64_t found = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
-                           ((backslash - kOnes) & ~backslash);
+                           ((backslash - kOnes) & ~backslash) | w;
     return (found & kHighs) == 0;
   };
   const char* p = value.data();
@@ -44,7 +49,7 @@ std::size_t CleanPrefix(std::string_view value) {
       if (clean(w)) return n;
     }
   }
-  while (i < n && !NeedsEscape(static_cast<unsigned char>(p[i]))) ++i;
+  while (i < n && !NeedsLook(static_cast<unsigned char>(p[i]))) ++i;
   return i;
 }
 }  // namespace
@@ -119,8 +124,9 @@ JsonWriter& JsonWriter::String(std::string_view value) {
   return *this;
 }
 
-
-// Runs of characters that need no escaping are appended in one piece.
+// Runs of characters that need no escaping (well-formed UTF-8 included) are appended in one piece;
+// each ill-formed UTF-8 subpart becomes U+FFFD, so that the document is always valid UTF-8 JSON
+// whatever bytes a caller hands in (a percent-decoded path, a header).
 void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
@@ -129,7 +135,20 @@ void AppendJsonString(std::string& out, std::string_view value) {
   std::size_t run = clean;
   for (std::size_t i = clean; i < value.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (!NeedsEscape(c)) continue;
+    if (!NeedsLook(c)) continue;
+    if (c >= 0x80) {
+      std::size_t ill_formed = 0;
+      const std::size_t length = Utf8SequenceAt(value, i, &ill_formed);
+      if (length != 0) {
+        i += length - 1;
+        continue;
+      }
+      out.append(value.data() + run, i - run);
+      out += kReplacementCharacter;
+      run = i + ill_formed;
+      i = run - 1;
+      continue;
+    }
     out.append(value.data() + run, i - run);
     run = i + 1;
     switch (c) {

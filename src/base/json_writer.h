@@ -1,6 +1,7 @@
 #pragma once
 // A small, allocation-light JSON writer for responses on the hot path: appends to one string,
-// escapes strings per RFC 8259, and places commas itself. Not thread-safe (one per response).
+// escapes strings per RFC 8259 (ill-formed UTF-8 becomes U+FFFD), and places commas itself. Not
+// thread-safe (one per response).
 // Misuse (a value where a key is expected) is a bug in refundd and is CHECKed.
 
 #include <cstddef>
@@ -13,7 +14,8 @@
 namespace refundd {
 
 // Appends `value` to `out` as a JSON string literal, quotes included, escaped per RFC 8259 (the
-// one escaping routine of refundd's JSON writers).
+// one escaping routine of refundd's JSON writers). Whatever the bytes, the literal is valid UTF-8:
+// each ill-formed UTF-8 subpart of `value` is written as U+FFFD (base/utf8.h says why that choice).
 void AppendJsonString(std::string& out, std::string_view value);
 
 class JsonWriter {

@@ -3,6 +3,7 @@
 // parser under the server's limits, hands each to the Handler, writes the answer, keeps alive.
 // Internal to the server.
 
+#include "base/utf8.h"
 #include "http/worker.h"
 
 namespace refundd::http::internal {
@@ -291,6 +292,14 @@ class Connection final : public ConnectionBase {
     out_head_ += ' ';
     out_head_ += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(status)));
     out_head_ += "\r\nServer: refundd\r\n";
+    if (!no_body && response.content_type.starts_with("application/json")) {
+      // The one guarantee for every JSON body, however it was made (JsonWriter already writes
+      // U+FFFD for ill-formed UTF-8; Boost.JSON's serializer copies a string's bytes as they are,
+      // and a percent-decoded path or a header may be any bytes): ill-formed UTF-8 becomes U+FFFD
+      // (base/utf8.h), which leaves the document's structure as it was. Almost always one pass
+      // over ASCII, eight bytes at a time.
+      RepairUtf8(response.body);
+    }
     if (!no_body) {
       if (!response.content_type.empty() && !HasLineBreak(response.content_type)) {
         out_head_ += "Content-Type: ";
