@@ -125,6 +125,13 @@ struct CreateRefund {
   // The state the refund starts in when the write runs without the lifecycle (tests, tools;
   // `prepare` may change it through Draft::refund); under the lifecycle the processor decides.
   core::RefundStatus initial_status = core::RefundStatus::kSucceeded;
+  // Gives the money back the way the payment's state allows: one authorized and never captured
+  // is voided instead (core::VoidPayment), and no refund is created; its hooks then see no
+  // refund and no request (Draft::refund and Draft::request are null).
+  bool void_uncaptured = false;
+  // When `payment` is an alias that names nothing: this payment is created with the refund (a
+  // synthetic payment that bounds a series of refunds) and the alias written to it.
+  std::optional<core::Payment> create_payment;
 };
 struct TransitionRefund {
   Ref refund;

@@ -69,13 +69,21 @@ class Run {
   }
 
   Step LoadPayment(const Ref& ref, core::Payment& out) {
+    std::optional<core::Payment> found;
+    if (Step s = FindPayment(ref, found); s != Step::kGo) return s;
+    if (!found) return Refuse(Refusal::NotFound("payment"));
+    out = std::move(*found);
+    return Step::kGo;
+  }
+
+  // The payment `ref` names (locked), or nullopt.
+  Step FindPayment(const Ref& ref, std::optional<core::Payment>& out) {
     std::string id;
     if (Step s = Resolve(ref, id); s != Step::kGo) return s;
-    if (id.empty()) return Refuse(Refusal::NotFound("payment"));
+    if (id.empty()) return Step::kGo;
     auto p = tx_.LoadPaymentForUpdate(c_.merchant_id, id);
     if (!p.ok()) return Step::kStoreFailed;
-    if (!p.value() || p.value()->dialect != c_.dialect) return Refuse(Refusal::NotFound("payment"));
-    out = std::move(*p.value());
+    if (p.value() && p.value()->dialect == c_.dialect) out = std::move(*p.value());
     return Step::kGo;
   }
 
@@ -183,6 +191,11 @@ class Run {
   Step ChangePayment(const Ref& ref, Rule rule) {
     core::Payment p;
     if (Step s = LoadPayment(ref, p); s != Step::kGo) return s;
+    return ChangeLoaded(std::move(p), rule);
+  }
+
+  template <typename Rule>
+  Step ChangeLoaded(core::Payment p, Rule rule) {
     if (Step s = RunHook(c_.prepare, MakeDraft(&p, nullptr, nullptr, nullptr)); s != Step::kGo)
       return s;
     bool changed = true;
@@ -227,8 +240,24 @@ class Run {
   }
 
   Step Do(const CreateRefund& op) {
-    core::Payment payment;
-    if (Step s = LoadPayment(op.payment, payment); s != Step::kGo) return s;
+    std::optional<core::Payment> found;
+    if (Step s = FindPayment(op.payment, found); s != Step::kGo) return s;
+    const bool create = !found && op.create_payment && !op.payment.alias.empty();
+    if (!found && !create) return Refuse(Refusal::NotFound("payment"));
+    if (create) {
+      found = op.create_payment;
+      found->merchant_id = c_.merchant_id;
+      found->dialect = c_.dialect;
+      CHECK(found->Consistent());  // built by the dialect
+      aliases_.push_back(AliasWrite{op.payment.alias_kind, op.payment.alias,
+                                    AliasWrite::To::kPayment, "", false, false});
+    }
+    core::Payment payment = std::move(*found);
+    if (op.void_uncaptured && payment.status == core::PaymentStatus::kAuthorized) {
+      return ChangeLoaded(std::move(payment), [&](core::Payment& p, bool&) {
+        return core::VoidPayment(p, now_);
+      });
+    }
     core::Refund refund = op.refund;
     refund.status = op.initial_status;  // prepare may change it
     core::RefundRequest request = op.request;
@@ -271,6 +300,12 @@ class Run {
     out_.payment = std::move(payment);
     out_.refund = std::move(refund);
     return Commit([&] {
+      // A created payment goes first: a refund is inserted only against a payment the
+      // transaction holds (store.h).
+      if (create) {
+        if (Step s = SavePayment(*out_.payment, /*insert=*/true); s != Step::kGo) return s;
+        return SaveRefund(*out_.refund, /*insert=*/true);
+      }
       if (Step s = SaveRefund(*out_.refund, /*insert=*/true); s != Step::kGo) return s;
       return SavePayment(*out_.payment, false);
     });

@@ -70,4 +70,10 @@ ReadResult<std::optional<std::string>> Reads::Setting(const std::string& merchan
   return std::move(v).value();
 }
 
+ReadResult<std::optional<core::Merchant>> Reads::MerchantByName(const std::string& name) {
+  auto m = store_.FindMerchantByName(name);
+  if (!m.ok()) return Fail<std::optional<core::Merchant>>(m.error());
+  return std::move(m).value();
+}
+
 }  // namespace refundd::service

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "core/merchant.h"
 #include "core/payment.h"
 #include "core/refund.h"
 #include "store/store.h"
@@ -51,6 +52,8 @@ class Reads {
   ReadResult<RefundPage> Refunds(const RefundListQuery& query);
   ReadResult<std::optional<std::string>> Setting(const std::string& merchant_id,
                                                  const std::string& name);
+  // The merchant named `name`, or nullopt (Store::FindMerchantByName).
+  ReadResult<std::optional<core::Merchant>> MerchantByName(const std::string& name);
 
   store::Store& store() { return store_; }  // for service code only (lifecycle, tools)
 
