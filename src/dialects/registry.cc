@@ -5,7 +5,7 @@
 #include "dialects/d24/webhooks.h"
 #include "dialects/kushki_common/webhooks.h"
 #include "dialects/kushki_common/credentials.h"
-#include "dialects/kushki_common/glue.h"
+#include "dialects/kushki_common/aliases.h"
 #include "dialects/kushki_online/routes.h"
 #include "dialects/kushki_pos/routes.h"
 #include "dialects/native/routes.h"

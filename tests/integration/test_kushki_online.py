@@ -276,6 +276,22 @@ class KushkiOnline(ServerTestCase):
         rest = self.k.refund(sale["ticketNumber"], {"fullResponse": "v2"})
         self.assertEqual(rest.json["details"]["requestAmount"], 900)
 
+    def test_a_refused_request_does_not_claim_its_idempotency_key(self):
+        # Issue 19, fault 4 (found in other dialects): a request refused while decoding must not
+        # hold its key, or the corrected request with the same key could only replay the refusal.
+        sale = self.k.charge(online_amount(subtotal_iva=1000), 1000)
+        key = new_id()
+        bad = self.k.refund(sale["ticketNumber"], {"fullResponse": "v2", "amount": online_amount(
+            subtotal_iva="abc")}, idempotency_key=key)
+        self.assertKushkiError(bad, 400, "K001")
+        body = {"fullResponse": "v2", "amount": online_amount(subtotal_iva=100)}
+        first = self.k.refund(sale["ticketNumber"], body, idempotency_key=key)
+        self.assertEqual(first.status, 201, first)
+        again = self.k.refund(sale["ticketNumber"], body, idempotency_key=key)
+        self.assertEqual((again.status, again.body), (first.status, first.body))
+        rest = self.k.refund(sale["ticketNumber"], {"fullResponse": "v2"})
+        self.assertEqual(rest.json["details"]["requestAmount"], 900)
+
     # --- concurrency ---------------------------------------------------------------------------
 
     def test_100_concurrent_partial_refunds_never_exceed_the_sale(self):

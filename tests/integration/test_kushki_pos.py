@@ -234,6 +234,26 @@ class KushkiPos(ServerTestCase):
             "client_transaction_id": new_id(),
             "transaction_reference": auth["transaction_reference"]}), 412, "K020")
 
+    def test_a_refused_request_does_not_claim_its_client_transaction_id(self):
+        # Issue 19, fault 4 (found in other dialects): a request refused while decoding must not
+        # hold its key (the client_transaction_id), or the corrected request could only replay
+        # the refusal.
+        sale = self.k.pos_sale(pos_amount("PEN", subtotal_iva0=100))
+        client_id = new_id()
+        bad = self.k.pos_refund(pos_amount("PEN", subtotal_iva0="abc"),
+                                sale["transaction_reference"], cardless=True, client_id=client_id)
+        self.assertKushkiError(bad, 400, "K001")
+        first = self.k.pos_refund(pos_amount("PEN", subtotal_iva0=40),
+                                  sale["transaction_reference"], cardless=True,
+                                  client_id=client_id)
+        self.assertApproved(first, "Refund", 40)
+        again = self.k.pos_refund(pos_amount("PEN", subtotal_iva0=40),
+                                  sale["transaction_reference"], cardless=True,
+                                  client_id=client_id)
+        self.assertEqual((again.status, again.body), (first.status, first.body))
+        self.assertApproved(self.k.pos_refund(None, sale["transaction_reference"], cardless=True),
+                            "Refund", 60)
+
     # --- unreferenced refunds ------------------------------------------------------------------
 
     def test_unreferenced_refunds_are_capped_per_refund_and_per_day(self):

@@ -30,4 +30,9 @@ KError BadField(const common::FieldError& error);
 KError BadField(std::string_view field, std::string_view what);
 inline KError ToKError(const common::FieldError& error) { return BadField(error); }
 
+// In a function returning Parsed<>: returns the error of a Parsed<> or of a FieldResult<> (as
+// K001). For the Kushki translators.
+#define RETURN_IF_ERROR(parsed) \
+  if (!(parsed).ok()) return Err(kushki::ToKError((parsed).error()))
+
 }  // namespace refundd::dialects::kushki

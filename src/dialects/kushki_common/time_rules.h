@@ -1,7 +1,7 @@
 #pragma once
 // Kushki's time rules, as pure functions of two instants (unix ms) and the country, so tests can
 // put a charge and its cancellation on either side of every limit. The routes pass the Engine's
-// clock (or the sandbox's, see glue.h).
+// clock (or the sandbox's, see kit.h).
 //
 // The country comes from the currency (COP Colombia, PEN Peru, USD Ecuador, MXN Mexico, CLP
 // Chile) and each country's clock is a fixed UTC offset: none of them observes daylight saving

@@ -1,244 +1,239 @@
 #include "dialects/kushki_pos/routes.h"
 
 #include "base/ids.h"
-#include "dialects/kushki_pos/route_glue.h"
+#include "dialects/kushki_pos/commands.h"
 
 namespace refundd::dialects::kushki_pos {
 
 namespace {
 
-void Sell(Call& call, bool capture_now) {
-  auto parsed =
-      ParseRequest(call.body, capture_now ? Operation::kCharge : Operation::kPreauthorization);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  const Request in = std::move(parsed).value();
-  const std::string merchant = call.merchant_id;
-  const std::string preset = call.sandbox.transaction_reference;
-  kushki::Write(
-      call, KeyFor(in),
-      WithFreshClientId(merchant, in, [=](store::WriteTx& tx, int64_t now, bool& keep) {
-        const kushki::Amount& amount = *in.amount;
-        core::Payment p;
-        p.id = SortableId("kpy_", now);
-        p.merchant_id = merchant;
-        p.dialect = std::string(kDialect);
-        p.currency = amount.currency;
-        p.amount_minor = amount.TotalMinor();
-        for (const core::PartAmount& b : amount.NonZero()) {
-          p.parts.push_back(core::Part{b.name, b.amount_minor, 0, 0, 0});
-        }
-        p.capture_method = capture_now ? "automatic" : "manual";
-        p.payment_method = BrandOr(in.brand_hint);
-        p.created_ms = p.updated_ms = now;
-        CHECK(core::ConfirmPayment(p, capture_now, now).ok());  // a new payment is open
-        auto ids = kushki::AssignIds(tx, merchant, kushki::Owner::kPayment, p.id, preset);
-        if (!ids.ok()) return StoreFailed(keep);
-        if (!ids.value()) {
-          return Fail(kushki::KError{KCode::kK001, "the sandbox transaction reference is taken",
-                                     kushki::KKind::kConflict});
-        }
-        kushki::PaymentAttrs attrs;
-        attrs.kind = std::string(capture_now ? kushki::kKindSale : kushki::kKindPreauth);
-        attrs.ticket_number = ids.value()->ticket_number;
-        attrs.transaction_reference = ids.value()->transaction_reference;
-        attrs.approved_ms = now;
-        attrs.brand = p.payment_method;
-        attrs.holder = in.holder;
-        attrs.client_transaction_id = in.client_transaction_id;
-        attrs.approval_code = kushki::ApprovalCode();
-        attrs.given = in.given;
-        p.attrs = kushki::EncodePaymentAttrs(attrs);
-        auto created = service::CreatePayment(tx, p);
-        if (!created.ok()) return kushki::ErrorOf(TheStyle(), created.error(), keep);
-        auto recorded = RecordClientId(tx, merchant, in, p.id);
-        if (!recorded.ok() || !recorded.value()) return StoreFailed(keep);
-        View view{capture_now ? "Sale" : "PreAuthorization",
-                  attrs.ticket_number,
-                  attrs.transaction_reference,
-                  p.currency,
-                  p.amount_minor,
-                  Franchise(attrs.brand, CountryOf(p.currency)),
-                  attrs.approval_code};
-        return Ok(ResponseJson(view));
-      }));
+using To = service::AliasWrite::To;
+
+// Parses the request of `operation` (K001 before anything is claimed), then writes the command
+// `translate` makes of it under the request's client_transaction_id.
+template <typename Translate>
+void WriteOperation(Call& call, Operation operation, Translate translate) {
+  auto parsed = ParseRequest(call.params, operation);
+  if (!parsed.ok()) return call.Answer(Fail(parsed.error()));
+  Request in = std::move(parsed).value();
+  std::string key = KeyFor(in);
+  common::Write(call, std::move(key),
+                [in = std::move(in), translate](Call& c) -> Translated { return translate(c, in); });
 }
 
-void Charge(Call& call) { Sell(call, /*capture_now=*/true); }
-void PreAuthorize(Call& call) { Sell(call, /*capture_now=*/false); }
-
-void Capture(Call& call) {
-  auto parsed = ParseRequest(call.body, Operation::kCapture);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  const Request in = std::move(parsed).value();
-  const std::string merchant = call.merchant_id;
-  kushki::Write(call, KeyFor(in),
-                WithFreshClientId(merchant, in, [=](store::WriteTx& tx, int64_t now, bool& keep) {
-                  auto loaded = kushki::PaymentByAlias(tx, merchant, kushki::kAliasReference,
-                                                       in.transaction_reference, kDialect);
-                  if (!loaded.ok()) return StoreFailed(keep);
-                  if (!loaded.value())
-                    return Fail(Error(KCode::kK010, "unknown transaction_reference"));
-                  core::Payment p = std::move(*loaded.value());
-                  if (in.amount && !(in.amount->currency == p.currency))
-                    return Fail(Error(KCode::kK042));
-                  std::optional<int64_t> amount;
-                  if (in.amount) amount = in.amount->TotalMinor();
-                  auto captured = core::CapturePayment(p, amount, now);
-                  if (!captured.ok()) return Fail(kushki::ErrorFor(captured.error()));
-                  auto ids = kushki::AssignIds(tx, merchant, kushki::Owner::kPayment, p.id);
-                  if (!ids.ok()) return StoreFailed(keep);
-                  kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
-                  attrs.capture_ticket_number = ids.value()->ticket_number;
-                  attrs.capture_transaction_reference = ids.value()->transaction_reference;
-                  attrs.approved_ms = now;
-                  p.attrs = kushki::EncodePaymentAttrs(attrs);
-                  auto saved = tx.UpdatePayment(p);
-                  if (!saved.ok() || !saved.value()) return StoreFailed(keep);
-                  auto recorded = RecordClientId(tx, merchant, in, p.id);
-                  if (!recorded.ok() || !recorded.value()) return StoreFailed(keep);
-                  View view{"Capture",
-                            attrs.capture_ticket_number,
-                            attrs.capture_transaction_reference,
-                            p.currency,
-                            p.captured_minor,
-                            Franchise(BrandOr(attrs.brand), CountryOf(p.currency)),
-                            kushki::ApprovalCode()};
-                  return Ok(ResponseJson(view));
-                }));
+const KError& UnknownReference() {
+  static const KError e = Error(KCode::kK010, "unknown transaction_reference");
+  return e;
 }
 
-// Voids (or reverses) a pre-authorization that was never captured.
-http::Response ReleaseAuthorization(store::WriteTx& tx, const std::string& merchant,
-                                    core::Payment p, std::string_view type, const Request& in,
-                                    bool record_client_id, int64_t now, bool& keep) {
-  auto voided = core::VoidPayment(p, now);
-  if (!voided.ok()) return Fail(kushki::ErrorFor(voided.error()));
-  auto ids = kushki::AssignIds(tx, merchant, kushki::Owner::kPayment, p.id);
-  if (!ids.ok()) return StoreFailed(keep);
-  kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
-  attrs.void_ticket_number = ids.value()->ticket_number;
-  attrs.void_transaction_reference = ids.value()->transaction_reference;
-  p.attrs = kushki::EncodePaymentAttrs(attrs);
-  auto saved = tx.UpdatePayment(p);
-  if (!saved.ok() || !saved.value()) return StoreFailed(keep);
-  if (record_client_id) {
-    auto recorded = RecordClientId(tx, merchant, in, p.id);
-    if (!recorded.ok() || !recorded.value()) return StoreFailed(keep);
+Translated SellCommand(const Call& call, const Request& in, bool capture_now) {
+  const kushki::Amount& amount = *in.amount;
+  const int64_t now = call.Now();
+  const kushki::Ids ids = kushki::MintIds(call.extra);
+  core::Payment p;
+  p.id = SortableId("kpy_", now);
+  p.merchant_id = call.merchant_id;
+  p.dialect = std::string(kDialect);
+  p.currency = amount.currency;
+  p.amount_minor = amount.TotalMinor();
+  for (const core::PartAmount& b : amount.NonZero()) {
+    p.parts.push_back(core::Part{b.name, b.amount_minor, 0, 0, 0});
   }
-  View view{type,
-            attrs.void_ticket_number,
-            attrs.void_transaction_reference,
-            p.currency,
-            p.amount_minor,
-            Franchise(BrandOr(attrs.brand), CountryOf(p.currency)),
-            kushki::ApprovalCode()};
-  return Ok(ResponseJson(view));
+  p.capture_method = capture_now ? "automatic" : "manual";
+  p.payment_method = BrandOr(in.brand_hint);
+  p.created_ms = p.updated_ms = now;
+  CHECK(core::ConfirmPayment(p, capture_now, now).ok());  // a new payment is open
+  kushki::PaymentAttrs attrs;
+  attrs.kind = std::string(capture_now ? kushki::kKindSale : kushki::kKindPreauth);
+  attrs.ticket_number = ids.ticket_number;
+  attrs.transaction_reference = ids.transaction_reference;
+  attrs.approved_ms = now;
+  attrs.brand = p.payment_method;
+  attrs.holder = in.holder;
+  attrs.client_transaction_id = in.client_transaction_id;
+  attrs.approval_code = kushki::ApprovalCode();
+  attrs.given = in.given;
+  p.attrs = kushki::EncodePaymentAttrs(attrs);
+
+  service::Command c = kushki::NewCommand(call, kDialect);
+  c.op = service::CreatePayment{std::move(p)};
+  LookUpClientId(c, in);
+  kushki::AddAliases(c.aliases, ids, kushki::Owner::kPayment,
+                     /*preset_reference=*/!call.extra.empty());
+  RecordClientId(c.aliases, in, To::kPayment);
+  c.prepare = ClientIdTaken;
+  auto ok = [type = capture_now ? "Sale" : "PreAuthorization"](const Outcome& o) {
+    const core::Payment& sale = *o.payment;
+    const kushki::PaymentAttrs a = kushki::DecodePaymentAttrs(sale.attrs);
+    View view{type,          a.ticket_number, a.transaction_reference, sale.currency,
+              sale.amount_minor, FranchiseOf(a.brand, sale.currency), a.approval_code};
+    return kushki::Ok(ResponseJson(view));
+  };
+  return Translation{std::move(c), kushki::RenderWith(ok, [](const Refusal& r) {
+                       return RefusalAnswer(r, UnknownReference());
+                     })};
 }
 
-void Void(Call& call) {
-  auto parsed = ParseRequest(call.body, Operation::kVoid);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  const Request in = std::move(parsed).value();
-  const std::string merchant = call.merchant_id;
-  kushki::Write(
-      call, KeyFor(in),
-      WithFreshClientId(merchant, in, [=](store::WriteTx& tx, int64_t now, bool& keep) {
-        auto loaded = kushki::PaymentByAlias(tx, merchant, kushki::kAliasReference,
-                                             in.transaction_reference, kDialect);
-        if (!loaded.ok()) return StoreFailed(keep);
-        if (!loaded.value()) return Fail(Error(KCode::kK010, "unknown transaction_reference"));
-        core::Payment p = std::move(*loaded.value());
-        const kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
-        if (!kushki::PosVoidAllowed(attrs.approved_ms, now, CountryOf(p.currency))) {
-          return Fail(Error(KCode::kK020,
-                            "a void is allowed on the transaction's day before 23:59 "
-                            "local time; send a refund"));
-        }
-        if (p.status == core::PaymentStatus::kAuthorized) {
-          return ReleaseAuthorization(tx, merchant, std::move(p), "Void", in, true, now, keep);
-        }
-        return RefundSale(tx, merchant, p, {}, kushki::kRefundVoid, "Void", in, true, now, keep);
-      }));
+void Charge(Call& call) {
+  WriteOperation(call, Operation::kCharge,
+                 [](Call& c, const Request& in) { return SellCommand(c, in, true); });
+}
+void PreAuthorize(Call& call) {
+  WriteOperation(call, Operation::kPreauthorization,
+                 [](Call& c, const Request& in) { return SellCommand(c, in, false); });
+}
+
+Translated CaptureCommand(const Call& call, const Request& in) {
+  const kushki::Ids ids = kushki::MintIds();
+  service::CapturePayment op;
+  op.payment = service::Ref::Alias(kushki::kAliasReference, in.transaction_reference);
+  if (in.amount) op.amount_minor = in.amount->TotalMinor();
+  service::Command c = kushki::NewCommand(call, kDialect);
+  c.op = std::move(op);
+  c.values = {kushki::ApprovalCode()};
+  LookUpClientId(c, in);
+  kushki::AddAliases(c.aliases, ids, kushki::Owner::kPayment);
+  RecordClientId(c.aliases, in, To::kPayment);
+  c.prepare = [in](service::Draft& d) -> std::optional<Refusal> {
+    if (auto taken = ClientIdTaken(d)) return taken;
+    if (in.amount && !(in.amount->currency == d.payment->currency)) {
+      return Refused(Error(KCode::kK042));
+    }
+    return std::nullopt;
+  };
+  c.finish = kushki::RecordCapture(ids);
+  auto ok = [](const Outcome& o) {
+    const core::Payment& p = *o.payment;
+    const kushki::PaymentAttrs a = kushki::DecodePaymentAttrs(p.attrs);
+    View view{"Capture",        a.capture_ticket_number,        a.capture_transaction_reference,
+              p.currency,       p.captured_minor,               FranchiseOf(a.brand, p.currency),
+              ValueOf(o, 0)};
+    return kushki::Ok(ResponseJson(view));
+  };
+  return Translation{std::move(c), kushki::RenderWith(ok, [](const Refusal& r) {
+                       return RefusalAnswer(r, UnknownReference());
+                     })};
+}
+
+void Capture(Call& call) { WriteOperation(call, Operation::kCapture, CaptureCommand); }
+
+// When the original sale was approved (its attrs).
+int64_t ApprovedMs(const core::Payment& p) {
+  return kushki::DecodePaymentAttrs(p.attrs).approved_ms;
+}
+
+Translated VoidCommand(const Call& call, const Request& in) {
+  GiveBack back{kushki::kRefundVoid, "Void", /*record_client_id=*/true,
+                /*release_authorized=*/true, {}, UnknownReference(),
+                [](const service::Draft& d) -> std::optional<Refusal> {
+                  auto country = kushki::CountryForCurrency(d.payment->currency);
+                  if (!country || !kushki::PosVoidAllowed(ApprovedMs(*d.payment), d.now_ms,
+                                                          *country)) {
+                    return Refused(Error(KCode::kK020,
+                                         "a void is allowed on the transaction's day before "
+                                         "23:59 local time; send a refund"));
+                  }
+                  return std::nullopt;
+                }};
+  return GiveBackCommand(call, in,
+                         service::Ref::Alias(kushki::kAliasReference, in.transaction_reference),
+                         std::move(back), kushki::MintIds(), kushki::ApprovalCode());
+}
+
+void Void(Call& call) { WriteOperation(call, Operation::kVoid, VoidCommand); }
+
+KError TooLateToReverse() {
+  return Error(KCode::kK020, "a reversal is allowed within 29 s of the original");
+}
+
+// Reverses a refund: it fails (its money is the sale's again) and gets ids of its own.
+Translated ReverseRefundCommand(const Call& call, const core::Refund& refund) {
+  const kushki::Ids ids = kushki::MintIds();
+  service::TransitionRefund op;
+  op.refund = service::Ref::Id(refund.id);
+  op.to = core::RefundStatus::kFailed;
+  op.failure_reason = "reversed";
+  service::Command c = kushki::NewCommand(call, kDialect);
+  c.op = std::move(op);
+  c.values = {kushki::ApprovalCode(), ids.ticket_number, ids.transaction_reference};
+  kushki::AddAliases(c.aliases, ids, kushki::Owner::kRefund);
+  c.prepare = [](service::Draft& d) -> std::optional<Refusal> {
+    if (!kushki::ReversalAllowed(d.refund->created_ms, d.now_ms)) {
+      return Refused(TooLateToReverse());
+    }
+    return std::nullopt;
+  };
+  auto ok = [](const Outcome& o) {
+    const core::Refund& r = *o.refund;
+    const kushki::PaymentAttrs sale = kushki::DecodePaymentAttrs(o.payment->attrs);
+    View view{"Reverse",   ValueOf(o, 1),   ValueOf(o, 2), r.currency, r.amount_minor,
+              FranchiseOf(sale.brand, r.currency), ValueOf(o, 0)};
+    return kushki::Ok(ResponseJson(view));
+  };
+  const KError not_found = Error(KCode::kK010, "original not found");
+  return Translation{std::move(c), kushki::RenderWith(ok, [not_found](const Refusal& r) {
+                       return RefusalAnswer(r, not_found);
+                     })};
 }
 
 // The original a reversal names: by transaction_reference, else by its client_transaction_id.
+// Which kind of object an alias names never changes, so reading it before the command is safe;
+// the command then runs on the object itself.
 struct Original {
   std::optional<core::Payment> payment;
   std::optional<core::Refund> refund;
 };
-store::StoreResult<Original> FindOriginal(store::WriteTx& tx, const std::string& merchant,
-                                          const Request& in) {
+service::ReadResult<Original> FindOriginal(const Call& call, const Request& in) {
+  service::Reads& reads = call.engine.reads();
+  const std::string& merchant = call.merchant_id;
   Original out;
   if (!in.transaction_reference.empty()) {
-    auto p = kushki::PaymentByAlias(tx, merchant, kushki::kAliasReference, in.transaction_reference,
-                                    kDialect);
+    auto p = reads.PaymentByAlias(merchant, kushki::kAliasReference, in.transaction_reference,
+                                  kDialect);
     if (!p.ok()) return Err(p.error());
     out.payment = std::move(p).value();
     if (out.payment) return out;
-    auto r = kushki::RefundByAlias(tx, merchant, kushki::kAliasRefundReference,
-                                   in.transaction_reference, kDialect);
+    auto r = reads.RefundByAlias(merchant, kushki::kAliasRefundReference,
+                                 in.transaction_reference, kDialect);
     if (!r.ok()) return Err(r.error());
     out.refund = std::move(r).value();
     return out;
   }
-  auto id = tx.FindAlias(merchant, std::string(kushki::kAliasClientTransaction),
-                         in.client_transaction_id);
+  auto id = reads.Alias(merchant, kushki::kAliasClientTransaction, in.client_transaction_id);
   if (!id.ok()) return Err(id.error());
   if (!id.value()) return out;
-  auto p = tx.LoadPaymentForUpdate(merchant, *id.value());
+  auto p = reads.Payment(merchant, *id.value(), kDialect);
   if (!p.ok()) return Err(p.error());
-  if (p.value() && p.value()->dialect == kDialect) {
-    out.payment = std::move(p).value();
-    return out;
-  }
-  auto r = tx.LoadRefund(merchant, *id.value());
+  out.payment = std::move(p).value();
+  if (out.payment) return out;
+  auto r = reads.Refund(merchant, *id.value(), kDialect);
   if (!r.ok()) return Err(r.error());
-  if (r.value() && r.value()->dialect == kDialect) out.refund = std::move(r).value();
+  out.refund = std::move(r).value();
   return out;
 }
 
-http::Response TooLateToReverse() {
-  return Fail(Error(KCode::kK020, "a reversal is allowed within 29 s of the original"));
+// An original not found is answered without claiming the key: the terminal may be reversing a
+// sale whose own answer it never got, still being written; its retry must see the sale.
+Translated ReverseCommand(const Call& call, const Request& in) {
+  auto original = FindOriginal(call, in);
+  if (!original.ok()) return common::Refuse(Fail(Error(KCode::kK002)));
+  if (original.value().refund) return ReverseRefundCommand(call, *original.value().refund);
+  if (!original.value().payment) {
+    return common::Refuse(Fail(Error(KCode::kK010, "original not found")));
+  }
+  GiveBack back{kushki::kRefundReverse, "Reverse", /*record_client_id=*/false,
+                /*release_authorized=*/true, {}, Error(KCode::kK010, "original not found"),
+                [](const service::Draft& d) -> std::optional<Refusal> {
+                  if (!kushki::ReversalAllowed(ApprovedMs(*d.payment), d.now_ms)) {
+                    return Refused(TooLateToReverse());
+                  }
+                  return std::nullopt;
+                }};
+  return GiveBackCommand(call, in, service::Ref::Id(original.value().payment->id),
+                         std::move(back), kushki::MintIds(), kushki::ApprovalCode());
 }
 
-void Reverse(Call& call) {
-  auto parsed = ParseRequest(call.body, Operation::kReverse);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  const Request in = std::move(parsed).value();
-  const std::string merchant = call.merchant_id;
-  kushki::Write(call, KeyFor(in), [=](store::WriteTx& tx, int64_t now, bool& keep) {
-    auto original = FindOriginal(tx, merchant, in);
-    if (!original.ok()) return StoreFailed(keep);
-    if (original.value().payment) {
-      core::Payment p = std::move(*original.value().payment);
-      if (!kushki::ReversalAllowed(kushki::DecodePaymentAttrs(p.attrs).approved_ms, now)) {
-        return TooLateToReverse();
-      }
-      if (p.status == core::PaymentStatus::kAuthorized) {
-        return ReleaseAuthorization(tx, merchant, std::move(p), "Reverse", in, false, now, keep);
-      }
-      return RefundSale(tx, merchant, p, {}, kushki::kRefundReverse, "Reverse", in, false, now,
-                        keep);
-    }
-    if (!original.value().refund) return Fail(Error(KCode::kK010, "original not found"));
-    const core::Refund& refund = *original.value().refund;
-    if (!kushki::ReversalAllowed(refund.created_ms, now)) return TooLateToReverse();
-    auto reversed = service::TransitionRefund(tx, merchant, refund.id, core::RefundStatus::kFailed,
-                                              "reversed", now);
-    if (!reversed.ok()) return kushki::ErrorOf(TheStyle(), reversed.error(), keep);
-    auto ids = kushki::AssignIds(tx, merchant, kushki::Owner::kRefund, refund.id);
-    if (!ids.ok()) return StoreFailed(keep);
-    const kushki::PaymentAttrs sale = kushki::DecodePaymentAttrs(reversed.value().payment.attrs);
-    View view{"Reverse",
-              ids.value()->ticket_number,
-              ids.value()->transaction_reference,
-              refund.currency,
-              refund.amount_minor,
-              Franchise(BrandOr(sale.brand), CountryOf(refund.currency)),
-              kushki::ApprovalCode()};
-    return Ok(ResponseJson(view));
-  });
-}
+void Reverse(Call& call) { WriteOperation(call, Operation::kReverse, ReverseCommand); }
 
 }  // namespace
 
@@ -253,13 +248,13 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
       {"/pos/v1/reverse", Reverse}, {"/pos/v1/refund", Refund},
   };
   for (const Entry& e : kRoutes) {
-    router.Add(http::Route{"POST", e.pattern, std::string(kDialect), kushki::Claims(kAuth.header),
-                           /*fallback=*/true,
-                           kushki::Handle(engine, TheStyle(), kAuth, e.handler)});
+    router.Add(http::Route{"POST", e.pattern, std::string(kDialect),
+                           kushki::Claims("private-credential-id"), /*fallback=*/true,
+                           common::Route(engine, Spec(), e.handler)});
   }
   // /pos is the card-present API's alone: every unroutable request there is answered K404/K405.
   router.AddErrorSpace({"/pos", std::string(kDialect), nullptr, [](const http::RequestError& u) {
-                          return kushki::Respond(TheStyle(), kushki::FromRequestError(u));
+                          return Fail(kushki::FromRequestError(u));
                         }});
 }
 

@@ -15,10 +15,6 @@ using kushki::BadField;
 using kushki::Error;
 using kushki::KCode;
 
-// Returns the error of a Parsed<> or of a FieldResult<> (as K001).
-#define RETURN_IF_ERROR(parsed) \
-  if (!(parsed).ok()) return Err(kushki::ToKError((parsed).error()))
-
 int StatusOf(kushki::KKind kind) { return kushki::StatusFor(kind, 401, 412); }
 
 namespace {
