@@ -254,9 +254,8 @@ class Run {
     }
     core::Payment payment = std::move(*found);
     if (op.void_uncaptured && payment.status == core::PaymentStatus::kAuthorized) {
-      return ChangeLoaded(std::move(payment), [&](core::Payment& p, bool&) {
-        return core::VoidPayment(p, now_);
-      });
+      return ChangeLoaded(std::move(payment),
+                          [&](core::Payment& p, bool&) { return core::VoidPayment(p, now_); });
     }
     core::Refund refund = op.refund;
     refund.status = op.initial_status;  // prepare may change it

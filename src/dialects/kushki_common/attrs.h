@@ -18,7 +18,8 @@ namespace refundd::dialects::kushki {
 inline constexpr std::string_view kKindToken = "token";               // online token, not charged
 inline constexpr std::string_view kKindSale = "sale";                 // a charge (card or online)
 inline constexpr std::string_view kKindPreauth = "preauthorization";  // captured later, or voided
-// The synthetic payment that bounds one day's unreferenced card-present refunds (kushki_pos/refund_routes.cc).
+// The synthetic payment that bounds one day's unreferenced card-present refunds
+// (kushki_pos/refund_routes.cc).
 inline constexpr std::string_view kKindAllowance = "unreferenced_allowance";
 
 struct PaymentAttrs {

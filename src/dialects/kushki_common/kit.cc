@@ -101,7 +101,8 @@ common::DialectSpec MakeSpec(const Api& api) {
       api.idempotency_header,
       255,
       [status] {
-        return Respond(status, Error(KCode::kK001, "Idempotency-Key is longer than 255 characters"));
+        return Respond(status,
+                       Error(KCode::kK001, "Idempotency-Key is longer than 255 characters"));
       },
       failure,
       nullptr,
@@ -145,7 +146,9 @@ http::Response RefusalAnswer(StatusFn status, const service::Refusal& r, const K
           r.code > static_cast<int>(KCode::kK431)) {
         break;
       }
-      return http::Response{r.status, "application/json", {},
+      return http::Response{r.status,
+                            "application/json",
+                            {},
                             ErrorJson(KError{static_cast<KCode>(r.code), r.detail})};
   }
   return Respond(status, Error(KCode::kK002));
@@ -159,8 +162,7 @@ service::Command NewCommand(const common::Call& call, std::string_view dialect) 
 }
 
 Ids MintIds(const std::string& preset_reference) {
-  return Ids{RandomDigits(18),
-             preset_reference.empty() ? common::RandomUuid() : preset_reference};
+  return Ids{RandomDigits(18), preset_reference.empty() ? common::RandomUuid() : preset_reference};
 }
 
 void AddAliases(std::vector<service::AliasWrite>& aliases, const Ids& ids, Owner owner,

@@ -25,8 +25,7 @@ constexpr std::string_view kDialect = kushki::kOnlineDialect;
 constexpr kushki::Api kPrivate{kDialect, "private-merchant-id", kushki::kOnlineDialect, StatusOf,
                                "idempotency-key"};
 // Tokens take no Idempotency-Key: each request is a new single-use token.
-constexpr kushki::Api kPublic{kDialect, "public-merchant-id", kushki::kPublicDialect, StatusOf,
-                              ""};
+constexpr kushki::Api kPublic{kDialect, "public-merchant-id", kushki::kPublicDialect, StatusOf, ""};
 // Kushki's card tokens are single-use and short-lived.
 constexpr int64_t kTokenTtlMs = 30 * 60 * 1000;
 
@@ -48,9 +47,8 @@ http::Response Created(std::string body) {
 // Renders an Outcome with `ok`, or its refusal; `not_found` answers an unknown token or ticket.
 template <typename OkFn>
 kushki::Render RenderOr(KError not_found, OkFn ok) {
-  return kushki::RenderWith(ok, [not_found](const Refusal& r) {
-    return kushki::RefusalAnswer(StatusOf, r, not_found);
-  });
+  return kushki::RenderWith(
+      ok, [not_found](const Refusal& r) { return kushki::RefusalAnswer(StatusOf, r, not_found); });
 }
 
 std::string RandomToken() {
@@ -84,9 +82,10 @@ Translated TokenCommand(Call& call) {
   c.aliases = {{std::string(kushki::kAliasToken), attrs.token, service::AliasWrite::To::kPayment,
                 "", /*minted=*/true}};
   c.op = service::CreatePayment{std::move(p)};
-  return common::Translation{std::move(c), RenderOr(Error(KCode::kK002), [](const Outcome& o) {
-                       return kushki::Ok(TokenJson(kushki::DecodePaymentAttrs(o.payment->attrs).token));
-                     })};
+  return common::Translation{
+      std::move(c), RenderOr(Error(KCode::kK002), [](const Outcome& o) {
+        return kushki::Ok(TokenJson(kushki::DecodePaymentAttrs(o.payment->attrs).token));
+      })};
 }
 
 void CreateToken(Call& call) { common::Write(call, TokenCommand); }
@@ -266,8 +265,8 @@ Translated CancelCommand(Call& call, bool void_endpoint) {
     auto country = kushki::CountryForCurrency(d.payment->currency);
     if (!country) return Refused(Error(KCode::kK055));  // not a Kushki sale: damaged data
     const int64_t sale_ms = sale.approved_ms != 0 ? sale.approved_ms : d.payment->created_ms;
-    const bool is_void = kushki::DecideVoidOrRefund(sale_ms, d.now_ms, *country) ==
-                         kushki::Cancellation::kVoid;
+    const bool is_void =
+        kushki::DecideVoidOrRefund(sale_ms, d.now_ms, *country) == kushki::Cancellation::kVoid;
     kushki::RefundAttrs attrs;
     attrs.kind = std::string(is_void ? kushki::kRefundVoid : kushki::kRefundRefund);
     attrs.ticket_number = ids.ticket_number;

@@ -12,12 +12,8 @@ constexpr std::string_view kDeclined = "declined";
 http::Response ReleasedAnswer(const Outcome& o, std::string_view type) {
   const core::Payment& p = *o.payment;
   const kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
-  View view{type,
-            attrs.void_ticket_number,
-            attrs.void_transaction_reference,
-            p.currency,
-            p.amount_minor,
-            FranchiseOf(attrs.brand, p.currency),
+  View view{type,         attrs.void_ticket_number, attrs.void_transaction_reference,
+            p.currency,   p.amount_minor,           FranchiseOf(attrs.brand, p.currency),
             ValueOf(o, 0)};
   return kushki::Ok(ResponseJson(view));
 }
@@ -72,9 +68,9 @@ std::string KeyFor(const Request& in) {
 }
 
 void LookUpClientId(service::Command& command, const Request& in) {
-  command.lookups.insert(command.lookups.begin(),
-                         service::Lookup{std::string(kushki::kAliasClientTransaction),
-                                         in.client_transaction_id});
+  command.lookups.insert(
+      command.lookups.begin(),
+      service::Lookup{std::string(kushki::kAliasClientTransaction), in.client_transaction_id});
 }
 
 std::optional<Refusal> ClientIdTaken(const service::Draft& draft) {
@@ -109,8 +105,10 @@ Translation GiveBackCommand(const Call& call, const Request& in, service::Ref sa
     }
     // A released authorization's ids are its payment's; a refund's are the refund's.
     const bool released = d.refund == nullptr;
-    kushki::AddAliases(*d.aliases, ids, released ? kushki::Owner::kPayment : kushki::Owner::kRefund);
-    if (back.record_client_id) RecordClientId(*d.aliases, in, released ? To::kPayment : To::kRefund);
+    kushki::AddAliases(*d.aliases, ids,
+                       released ? kushki::Owner::kPayment : kushki::Owner::kRefund);
+    if (back.record_client_id)
+      RecordClientId(*d.aliases, in, released ? To::kPayment : To::kRefund);
     return std::nullopt;
   };
   c.finish = [in, back, ids, approval_code](service::Draft& d) -> std::optional<Refusal> {
@@ -118,13 +116,13 @@ Translation GiveBackCommand(const Call& call, const Request& in, service::Ref sa
       kushki::RecordRelease(*d.payment, ids);
       return std::nullopt;
     }
-    const kushki::PaymentAttrs sale = kushki::DecodePaymentAttrs(d.payment->attrs);
+    const kushki::PaymentAttrs sold = kushki::DecodePaymentAttrs(d.payment->attrs);
     kushki::RefundAttrs attrs;
     attrs.kind = std::string(back.kind);
     attrs.ticket_number = ids.ticket_number;
     attrs.transaction_reference = ids.transaction_reference;
-    attrs.sale_ticket_number = sale.ticket_number;
-    attrs.sale_transaction_reference = sale.transaction_reference;
+    attrs.sale_ticket_number = sold.ticket_number;
+    attrs.sale_transaction_reference = sold.transaction_reference;
     attrs.buckets = in.amount ? in.amount->buckets : d.refund->parts;
     attrs.client_transaction_id = in.client_transaction_id;
     attrs.approval_code = approval_code;

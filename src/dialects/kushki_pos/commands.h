@@ -53,8 +53,8 @@ void LookUpClientId(service::Command& command, const Request& in);
 std::optional<Refusal> ClientIdTaken(const service::Draft& draft);
 inline void RecordClientId(std::vector<service::AliasWrite>& aliases, const Request& in,
                            service::AliasWrite::To to) {
-  aliases.push_back({std::string(kushki::kAliasClientTransaction), in.client_transaction_id, to,
-                     ""});
+  aliases.push_back(
+      {std::string(kushki::kAliasClientTransaction), in.client_transaction_id, to, ""});
 }
 
 // An operation that gives a sale's money back.
@@ -72,9 +72,8 @@ struct GiveBack {
 // The command that gives the money of the sale `sale` names back, and its answer. `ids` and
 // `approval_code` are what it shows (minted by the caller). A check may refuse with the
 // declined marker (Declined()): the answer is then a 200 DECLINED with `ids`.
-Translation GiveBackCommand(const Call& call, const Request& in, service::Ref sale,
-                            GiveBack back, const kushki::Ids& ids,
-                            const std::string& approval_code);
+Translation GiveBackCommand(const Call& call, const Request& in, service::Ref sale, GiveBack back,
+                            const kushki::Ids& ids, const std::string& approval_code);
 // A 200 DECLINED "Card brand not supported" for a card of `franchise`: nothing is recorded.
 Refusal Declined(std::string franchise);
 

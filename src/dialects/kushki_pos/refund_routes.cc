@@ -9,21 +9,24 @@ namespace {
 
 // A refund naming its original sale (card read, or cardless with omit_card).
 Translated ReferencedRefundCommand(const Call& call, const Request& in) {
-  GiveBack back{kushki::kRefundRefund, "Refund", /*record_client_id=*/true,
-                /*release_authorized=*/false, {},
-                Error(KCode::kK010, "unknown transaction_reference"),
-                [in](const service::Draft& d) -> std::optional<Refusal> {
-                  const core::Payment& p = *d.payment;
-                  const kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
-                  if (in.omit_card && !CardlessAllowed(BrandOr(attrs.brand))) {
-                    return Declined(FranchiseOf(attrs.brand, p.currency));
-                  }
-                  if (!kushki::PosRefundAllowed(attrs.approved_ms, d.now_ms)) {
-                    return Refused(
-                        Error(KCode::kK020, "a refund is allowed within 120 days of the sale"));
-                  }
-                  return std::nullopt;
-                }};
+  GiveBack back{
+      kushki::kRefundRefund,
+      "Refund",
+      /*record_client_id=*/true,
+      /*release_authorized=*/false,
+      {},
+      Error(KCode::kK010, "unknown transaction_reference"),
+      [in](const service::Draft& d) -> std::optional<Refusal> {
+        const core::Payment& p = *d.payment;
+        const kushki::PaymentAttrs attrs = kushki::DecodePaymentAttrs(p.attrs);
+        if (in.omit_card && !CardlessAllowed(BrandOr(attrs.brand))) {
+          return Declined(FranchiseOf(attrs.brand, p.currency));
+        }
+        if (!kushki::PosRefundAllowed(attrs.approved_ms, d.now_ms)) {
+          return Refused(Error(KCode::kK020, "a refund is allowed within 120 days of the sale"));
+        }
+        return std::nullopt;
+      }};
   if (in.amount) {
     back.request.currency = in.amount->currency;
     back.request.parts = in.amount->NonZero();
@@ -70,7 +73,8 @@ Translated UnreferencedRefundCommand(const Call& call, const Request& in,
   const std::string approval_code = kushki::ApprovalCode();
 
   service::CreateRefund op;
-  op.payment = service::Ref::Alias(kushki::kAliasAllowance, std::string(a.currency.code) + ":" + day);
+  op.payment =
+      service::Ref::Alias(kushki::kAliasAllowance, std::string(a.currency.code) + ":" + day);
   op.create_payment = Allowance(call, a.currency, limits.per_day_minor, day, now);
   op.refund.id = SortableId("kre_", now);
   op.request = core::RefundRequest{a.TotalMinor(), a.currency, {}};

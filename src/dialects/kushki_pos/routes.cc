@@ -17,8 +17,9 @@ void WriteOperation(Call& call, Operation operation, Translate translate) {
   if (!parsed.ok()) return call.Answer(Fail(parsed.error()));
   Request in = std::move(parsed).value();
   std::string key = KeyFor(in);
-  common::Write(call, std::move(key),
-                [in = std::move(in), translate](Call& c) -> Translated { return translate(c, in); });
+  common::Write(call, std::move(key), [in = std::move(in), translate](Call& c) -> Translated {
+    return translate(c, in);
+  });
 }
 
 const KError& UnknownReference() {
@@ -65,8 +66,9 @@ Translated SellCommand(const Call& call, const Request& in, bool capture_now) {
   auto ok = [type = capture_now ? "Sale" : "PreAuthorization"](const Outcome& o) {
     const core::Payment& sale = *o.payment;
     const kushki::PaymentAttrs a = kushki::DecodePaymentAttrs(sale.attrs);
-    View view{type,          a.ticket_number, a.transaction_reference, sale.currency,
-              sale.amount_minor, FranchiseOf(a.brand, sale.currency), a.approval_code};
+    View view{type,           a.ticket_number,   a.transaction_reference,
+              sale.currency,  sale.amount_minor, FranchiseOf(a.brand, sale.currency),
+              a.approval_code};
     return kushki::Ok(ResponseJson(view));
   };
   return Translation{std::move(c), kushki::RenderWith(ok, [](const Refusal& r) {
@@ -105,8 +107,8 @@ Translated CaptureCommand(const Call& call, const Request& in) {
   auto ok = [](const Outcome& o) {
     const core::Payment& p = *o.payment;
     const kushki::PaymentAttrs a = kushki::DecodePaymentAttrs(p.attrs);
-    View view{"Capture",        a.capture_ticket_number,        a.capture_transaction_reference,
-              p.currency,       p.captured_minor,               FranchiseOf(a.brand, p.currency),
+    View view{"Capture",    a.capture_ticket_number, a.capture_transaction_reference,
+              p.currency,   p.captured_minor,        FranchiseOf(a.brand, p.currency),
               ValueOf(o, 0)};
     return kushki::Ok(ResponseJson(view));
   };
@@ -123,18 +125,22 @@ int64_t ApprovedMs(const core::Payment& p) {
 }
 
 Translated VoidCommand(const Call& call, const Request& in) {
-  GiveBack back{kushki::kRefundVoid, "Void", /*record_client_id=*/true,
-                /*release_authorized=*/true, {}, UnknownReference(),
-                [](const service::Draft& d) -> std::optional<Refusal> {
-                  auto country = kushki::CountryForCurrency(d.payment->currency);
-                  if (!country || !kushki::PosVoidAllowed(ApprovedMs(*d.payment), d.now_ms,
-                                                          *country)) {
-                    return Refused(Error(KCode::kK020,
-                                         "a void is allowed on the transaction's day before "
-                                         "23:59 local time; send a refund"));
-                  }
-                  return std::nullopt;
-                }};
+  GiveBack back{
+      kushki::kRefundVoid,
+      "Void",
+      /*record_client_id=*/true,
+      /*release_authorized=*/true,
+      {},
+      UnknownReference(),
+      [](const service::Draft& d) -> std::optional<Refusal> {
+        auto country = kushki::CountryForCurrency(d.payment->currency);
+        if (!country || !kushki::PosVoidAllowed(ApprovedMs(*d.payment), d.now_ms, *country)) {
+          return Refused(Error(KCode::kK020,
+                               "a void is allowed on the transaction's day before "
+                               "23:59 local time; send a refund"));
+        }
+        return std::nullopt;
+      }};
   return GiveBackCommand(call, in,
                          service::Ref::Alias(kushki::kAliasReference, in.transaction_reference),
                          std::move(back), kushki::MintIds(), kushki::ApprovalCode());
@@ -166,8 +172,9 @@ Translated ReverseRefundCommand(const Call& call, const core::Refund& refund) {
   auto ok = [](const Outcome& o) {
     const core::Refund& r = *o.refund;
     const kushki::PaymentAttrs sale = kushki::DecodePaymentAttrs(o.payment->attrs);
-    View view{"Reverse",   ValueOf(o, 1),   ValueOf(o, 2), r.currency, r.amount_minor,
-              FranchiseOf(sale.brand, r.currency), ValueOf(o, 0)};
+    View view{"Reverse",    ValueOf(o, 1),  ValueOf(o, 2),
+              r.currency,   r.amount_minor, FranchiseOf(sale.brand, r.currency),
+              ValueOf(o, 0)};
     return kushki::Ok(ResponseJson(view));
   };
   const KError not_found = Error(KCode::kK010, "original not found");
@@ -188,13 +195,13 @@ service::ReadResult<Original> FindOriginal(const Call& call, const Request& in) 
   const std::string& merchant = call.merchant_id;
   Original out;
   if (!in.transaction_reference.empty()) {
-    auto p = reads.PaymentByAlias(merchant, kushki::kAliasReference, in.transaction_reference,
-                                  kDialect);
+    auto p =
+        reads.PaymentByAlias(merchant, kushki::kAliasReference, in.transaction_reference, kDialect);
     if (!p.ok()) return Err(p.error());
     out.payment = std::move(p).value();
     if (out.payment) return out;
-    auto r = reads.RefundByAlias(merchant, kushki::kAliasRefundReference,
-                                 in.transaction_reference, kDialect);
+    auto r = reads.RefundByAlias(merchant, kushki::kAliasRefundReference, in.transaction_reference,
+                                 kDialect);
     if (!r.ok()) return Err(r.error());
     out.refund = std::move(r).value();
     return out;
@@ -221,16 +228,20 @@ Translated ReverseCommand(const Call& call, const Request& in) {
   if (!original.value().payment) {
     return common::Refuse(Fail(Error(KCode::kK010, "original not found")));
   }
-  GiveBack back{kushki::kRefundReverse, "Reverse", /*record_client_id=*/false,
-                /*release_authorized=*/true, {}, Error(KCode::kK010, "original not found"),
+  GiveBack back{kushki::kRefundReverse,
+                "Reverse",
+                /*record_client_id=*/false,
+                /*release_authorized=*/true,
+                {},
+                Error(KCode::kK010, "original not found"),
                 [](const service::Draft& d) -> std::optional<Refusal> {
                   if (!kushki::ReversalAllowed(ApprovedMs(*d.payment), d.now_ms)) {
                     return Refused(TooLateToReverse());
                   }
                   return std::nullopt;
                 }};
-  return GiveBackCommand(call, in, service::Ref::Id(original.value().payment->id),
-                         std::move(back), kushki::MintIds(), kushki::ApprovalCode());
+  return GiveBackCommand(call, in, service::Ref::Id(original.value().payment->id), std::move(back),
+                         kushki::MintIds(), kushki::ApprovalCode());
 }
 
 void Reverse(Call& call) { WriteOperation(call, Operation::kReverse, ReverseCommand); }
