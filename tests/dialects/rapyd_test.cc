@@ -304,6 +304,42 @@ TEST(RapydRefunds, SplitByAmountOrPercentMustFitThePayments) {
   }
 }
 
+// CheckRefund runs before the payment is loaded (so that such a refusal claims no idempotency
+// key): what it refuses, PlanRefund refuses identically over a payment in any currency, and what
+// depends on the currency's decimals it lets through.
+TEST(RapydRefunds, ChecksBeforeLoadingThePaymentRefuseOnlyWhatEveryPaymentWould) {
+  const std::pair<std::string, bool> cases[] = {
+      {R"({"payment":"p","amount":"abc"})", true},
+      {R"({"payment":"p","amount":-1})", true},
+      {R"({"payment":"p","amount":"1e3"})", true},
+      {R"({"payment":"p","amount":""})", true},
+      {R"({"payment":"p","amount":"99999999999999999999"})", true},
+      {R"({"payment":"p","currency":"ZZZ"})", true},
+      {R"({"payment":"p","ewallets":[{"ewallet":"ewallet_a","amount":0}]})", true},
+      {R"({"payment":"p","ewallets":[{"ewallet":"ewallet_a","amount":"x"}]})", true},
+      {R"({"payment":"p","amount":5,"ewallets":[{"ewallet":"ewallet_a","percent":40}]})", true},
+      {R"({"payment":"p","amount":5,"ewallets":[{"ewallet":"ewallet_a","percent":0}]})", true},
+      {R"({"payment":"p","amount":1.005})", false},
+      {R"({"payment":"p","amount":0.5})", false},
+      {R"({"payment":"p","amount":10})", false},
+      {R"({"payment":"p","ewallets":[{"ewallet":"ewallet_a","amount":0.5}]})", false},
+  };
+  for (const auto& [body, refused] : cases) {
+    auto in = ParseCreateRefund(Json(body));
+    ASSERT_TRUE(in.ok()) << body << ": " << in.error().message;
+    std::optional<Error> checked = CheckRefund(in.value());
+    EXPECT_EQ(checked.has_value(), refused) << body;
+    if (!checked) continue;
+    for (std::string_view code : {"USD", "JPY", "KWD"}) {
+      core::Payment payment = Split();
+      payment.currency = *core::FindCurrency(code);
+      auto plan = PlanRefund(in.value(), payment);
+      ASSERT_FALSE(plan.ok()) << body << " " << code;
+      EXPECT_EQ(plan.error(), *checked) << body << " " << code;
+    }
+  }
+}
+
 TEST(RapydRefunds, EwalletListsThatRapydRefusesBeforeTheCore) {
   const std::pair<std::string, std::string> cases[] = {
       {R"({"amount":1})", "ERROR_ADDING_REFUND"},

@@ -404,6 +404,34 @@ class RapydApi(ServerTestCase):
         self.assertEqual(self.rapyd.data(self.rapyd.call(
             "GET", "/v1/payments/" + payment["id"]))["refunded_amount"], 2)
 
+    def test_a_request_refused_for_its_amount_does_not_use_up_its_idempotency_key(self):
+        # Regression (issue 19, fault 4): the refusal was stored for the key, so the corrected
+        # request with the same key got ERROR_IDEMPOTENCY_KEY_REUSED.
+        payment = self.rapyd.pay(10, capture=False)
+        path = "/v1/payments/%s/capture" % payment["id"]
+        key = "it-" + uuid.uuid4().hex
+        for bad in ("abc", 10.001):
+            self.assertRapydError(self.rapyd.call("POST", path, {"amount": bad}, idempotency=key),
+                                  400, "ERROR_CAPTURE_PAYMENT")
+        first = self.rapyd.call("POST", path, {"amount": 10}, idempotency=key)
+        self.assertEqual(self.rapyd.data(first)["status"], "CLO")
+        again = self.rapyd.call("POST", path, {"amount": 10}, idempotency=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+
+        key = "it-" + uuid.uuid4().hex
+        body = {"payment": payment["id"], "amount": 2}
+        for bad, code in (({"amount": "abc"}, "ERROR_CREATE_REFUND"),
+                          ({"amount": -1}, "ERROR_CREATE_REFUND"),
+                          ({"currency": "ZZZ"}, "ERROR_CREATE_REFUND_CURRENCY_NOT_VALID"),
+                          ({"ewallets": [{"ewallet": "ewallet_a", "percent": 50}]},
+                           "ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE")):
+            self.assertRapydError(self.rapyd.call("POST", "/v1/refunds", dict(body, **bad),
+                                                  idempotency=key), 400, code)
+        first = self.rapyd.call("POST", "/v1/refunds", body, idempotency=key)
+        self.assertEqual(self.rapyd.data(first)["amount"], 2)
+        again = self.rapyd.call("POST", "/v1/refunds", body, idempotency=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+
     def test_concurrent_refunds_never_exceed_the_payment(self):
         payment = self.rapyd.pay(100)
         creds = self.server.sandbox["credentials"]["rapyd"]

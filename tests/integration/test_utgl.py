@@ -245,6 +245,31 @@ class UtglApi(ServerTestCase):
         self.assertUtglError(self.utgl.refund(captured["transactionId"], 25.01), 422,
                              "AMOUNT_EXCEEDS_REFUNDABLE")
 
+    def test_a_request_refused_for_its_amount_does_not_use_up_its_idempotency_key(self):
+        # Regression (issue 19, fault 4): the refusal was stored for the key, so the corrected
+        # request with the same key got 422 IDEMPOTENCY_KEY_REUSED.
+        locked = self.utgl.purchase(30, capture=False)
+        tid = locked["transactionId"]
+        key = "it-" + uuid.uuid4().hex
+        capture = {"transactionId": tid, "amount": 30}
+        self.assertUtglError(self.utgl.call("/transactions/capture", dict(capture, amount="abc"),
+                                            idempotency_key=key), 400, "VALIDATION_ERROR")
+        first = self.utgl.call("/transactions/capture", capture, idempotency_key=key)
+        self.assertEqual(self.utgl.ok(first)["status"], "captured")
+        again = self.utgl.call("/transactions/capture", capture, idempotency_key=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+
+        key = "it-" + uuid.uuid4().hex
+        refund = {"transactionId": tid, "amount": 5, "currency": "USD", "reason": "r",
+                  "description": "d"}
+        for bad in ("abc", 0.001):
+            self.assertUtglError(self.utgl.call("/transactions/refund", dict(refund, amount=bad),
+                                                idempotency_key=key), 400, "VALIDATION_ERROR")
+        first = self.utgl.call("/transactions/refund", refund, idempotency_key=key)
+        self.assertEqual(self.utgl.ok(first)["amountRefunded"], 5)
+        again = self.utgl.call("/transactions/refund", refund, idempotency_key=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+
     def test_concurrent_refunds_never_exceed_the_capture(self):
         captured = self.utgl.purchase(100)
         creds = self.server.sandbox["credentials"]["utgl"]

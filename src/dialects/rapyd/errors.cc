@@ -7,27 +7,36 @@ namespace refundd::dialects::rapyd {
 
 namespace {
 common::JsonObject Status(std::string_view code, std::string_view status,
-                          std::string_view message) {
+                          std::string_view message, std::string_view operation_id) {
   common::JsonObject o;
   o.Str("error_code", code)
       .Str("status", status)
       .Str("message", message)
       .Str("response_code", code)
-      .Str("operation_id", common::RandomUuid());
+      .Str("operation_id", operation_id);
   return o;
 }
 }  // namespace
 
-http::Response ErrorResponse(const Error& e) {
+http::Response ErrorResponse(const Error& e) { return ErrorResponse(e, common::RandomUuid()); }
+
+http::Response ErrorResponse(const Error& e, std::string_view operation_id) {
   common::JsonObject o;
-  o.Object("status", Status(e.code, "ERROR", e.message));
-  return http::Response{e.status, "application/json", {}, o.str()};
+  o.Object("status", Status(e.code, "ERROR", e.message, operation_id));
+  http::Response r;  // application/json
+  r.status = e.status;
+  r.body = o.str();
+  return r;
 }
 
-http::Response Ok(std::string_view data_json) {
+http::Response Ok(std::string_view data_json) { return Ok(data_json, common::RandomUuid()); }
+
+http::Response Ok(std::string_view data_json, std::string_view operation_id) {
   common::JsonObject o;
-  o.Object("status", Status("", "SUCCESS", "")).Raw("data", data_json);
-  return http::Response{200, "application/json", {}, o.str()};
+  o.Object("status", Status("", "SUCCESS", "", operation_id)).Raw("data", data_json);
+  http::Response r;  // 200 application/json
+  r.body = o.str();
+  return r;
 }
 
 Error BadSignature() {

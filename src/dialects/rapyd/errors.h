@@ -22,6 +22,9 @@ struct Error {
 http::Response ErrorResponse(const Error& error);
 // 200 {"status": {... "SUCCESS" ...}, "data": data_json}
 http::Response Ok(std::string_view data_json);
+// The same with a given operation_id (a write's, minted once so that its replay is the same).
+http::Response ErrorResponse(const Error& error, std::string_view operation_id);
+http::Response Ok(std::string_view data_json, std::string_view operation_id);
 
 Error BadSignature();      // 401 UNAUTHENTICATED_API_CALL (also missing headers)
 Error StaleTimestamp();    // 401 UNAUTHENTICATED_API_CALL

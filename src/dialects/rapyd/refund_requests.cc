@@ -91,7 +91,24 @@ Parsed<RefundInput> ParseCreateRefund(const json::value& body) {
   return in;
 }
 
-Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Payment& payment) {
+namespace {
+
+// `text` in minor units of `currency`. Without one (before the payment is loaded) only what no
+// currency accepts is refused: the parse refuses a shape, a sign or a size before it looks at the
+// currency's digits, and a whole part too large without decimals is too large with any. What
+// some currency accepts gives 1, which stands for "positive, judged with the payment".
+Result<int64_t, core::AmountError> AmountIn(std::string_view text,
+                                            const core::Currency* currency) {
+  if (currency) return common::MinorUnits(text, *currency);
+  auto whole = common::MinorUnits(text, core::Currency{"", 0});
+  if (!whole.ok() && whole.error() == core::AmountError::kTooManyDecimals) return int64_t{1};
+  return whole;
+}
+
+// PlanRefund over `payment`, or (null) the checks that hold whatever the payment is: then the
+// request it gives is only good for being refused or not.
+Parsed<core::RefundRequest> Plan(const RefundInput& in, const core::Payment* payment) {
+  const core::Currency* payment_currency = payment ? &payment->currency : nullptr;
   core::RefundRequest req;
   if (in.currency) {
     auto currency = core::FindCurrency(*in.currency);
@@ -99,7 +116,7 @@ Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Paymen
     req.currency = *currency;
   }
   if (in.amount) {
-    auto minor = common::MinorUnits(*in.amount, payment.currency);
+    auto minor = AmountIn(*in.amount, payment_currency);
     if (!minor.ok()) {
       return Err(CreateRefundFailed("The amount is not valid: " +
                                     std::string(core::AmountErrorMessage(minor.error())) + "."));
@@ -111,8 +128,8 @@ Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Paymen
   std::vector<int64_t> weights;
   for (const WalletShare& s : in.ewallets) {
     if (!core::ValidPartName(s.ewallet)) return Err(ErrorFor(core::Refusal::kUnknownPart));
-    auto value = common::MinorUnits(by_percent ? *s.percent : *s.amount,
-                                    by_percent ? kPercent : payment.currency);
+    auto value = by_percent ? common::MinorUnits(*s.percent, kPercent)
+                            : AmountIn(*s.amount, payment_currency);
     if (!value.ok() || value.value() <= 0 || (by_percent && value.value() > kHundredPercent)) {
       return Err(by_percent
                      ? Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE",
@@ -131,7 +148,8 @@ Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Paymen
     return Err(Refund("ERROR_CREATE_REFUND_INVALID_EWALLETS_PERCENTAGE",
                       "The 'percent' values must add up to 100."));
   }
-  int64_t total = req.amount_minor.value_or(payment.RefundableMinor());
+  if (!payment) return req;
+  int64_t total = req.amount_minor.value_or(payment->RefundableMinor());
   if (total <= 0 || total > core::kMaxAmountMinor) {
     req.parts.clear();  // the core refuses the amount (or a fully refunded payment) itself
     return req;
@@ -140,6 +158,18 @@ Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Paymen
   for (std::size_t i = 0; i < shares.size(); ++i) req.parts[i].amount_minor = shares[i];
   req.amount_minor = total;
   return req;
+}
+
+}  // namespace
+
+Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Payment& payment) {
+  return Plan(in, &payment);
+}
+
+std::optional<Error> CheckRefund(const RefundInput& in) {
+  auto checked = Plan(in, nullptr);
+  if (!checked.ok()) return checked.error();
+  return std::nullopt;
 }
 
 core::RefundStatus InitialStatus(const PaymentAttrs& payment_attrs) {

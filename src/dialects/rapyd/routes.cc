@@ -3,158 +3,144 @@
 #include <boost/json.hpp>
 
 #include "base/ids.h"
-#include "dialects/common/write.h"
+#include "dialects/common/failures.h"
+#include "dialects/common/kit.h"
+#include "dialects/common/uuid.h"
 #include "dialects/rapyd/auth.h"
 #include "dialects/rapyd/errors.h"
 #include "dialects/rapyd/translate.h"
 #include "http/body.h"
-#include "service/payments.h"
-#include "service/refunds.h"
 
 namespace refundd::dialects::rapyd {
 
 namespace {
 
 constexpr std::string_view kDialect = "rapyd";
-constexpr std::size_t kMaxIdempotencyKey = 255;
+
+using common::Call;
+using common::Translated;
+using service::Outcome;
+using service::Refusal;
 
 http::Response Fail(const Error& e) { return ErrorResponse(e); }
 
-const service::DialectAnswers& Answers() {
-  static const service::DialectAnswers answers{
-      [] { return Fail(IdempotencyKeyInUse()); },
-      [] { return Fail(IdempotencyKeyReused()); },
-      [] { return Fail(Unavailable()); },
-  };
-  return answers;
-}
+// A Rapyd error a command's hook found, carried whole to the answer.
+Refusal Refused(const Error& e) { return Refusal::Dialect(e.status, 0, e.code, e.message); }
 
-struct Call {
-  service::Engine& engine;
-  http::Request request;
-  http::PathParams path;
-  http::Reply reply;
-  std::string merchant_id;
-  boost::json::value body;  // JSON body of a POST, or the decoded query of a GET; {} if none
-
-  void Fail(const Error& e) { reply(ErrorResponse(e)); }
-};
-
-http::RouteHandler Handle(service::Engine& engine, void (*handler)(Call&)) {
-  return [&engine, handler](http::Request&& request, http::PathParams path, http::Reply reply) {
-    Call call{engine, std::move(request),   std::move(path), std::move(reply),
-              "",     boost::json::object()};
-    auto headers = ReadAuthHeaders(call.request);
-    if (!headers.ok()) return call.Fail(headers.error());
-    auto credential = engine.Authenticate(std::string(kDialect), headers.value().access_key);
-    if (!credential) return call.Fail(UnknownAccessKey());
-    auto verified =
-        Verify(headers.value(), credential->secret, call.request, engine.clock().NowMs());
-    if (!verified.ok()) return call.Fail(verified.error());
-    call.merchant_id = credential->merchant_id;
-    auto decoded =
-        call.request.method == "GET" ? http::DecodeQuery(call.request.query)
-        : common::Blank(call.request.body)
-            ? Result<boost::json::value, std::string>(boost::json::value(boost::json::object()))
-            : http::DecodeJson(call.request.body);
-    if (!decoded.ok()) return call.Fail(InvalidFields("The body is not valid: " + decoded.error()));
-    call.body = std::move(decoded).value();
-    handler(call);
-  };
-}
-
-using common::Run;
-
-// Runs `run` once per `idempotency` header value, for 24 hours. `lock_payment_id`: the payment
-// `run` will lock, when known (a hint for the store).
-void Write(Call& call, Run run, std::string lock_payment_id = "") {
-  std::string_view key = call.request.Header("idempotency");
-  if (key.size() > kMaxIdempotencyKey) {
-    return call.Fail(InvalidFields("The idempotency header must be at most 255 characters."));
+// The answer for a refused command: `not_found` when its object does not exist.
+http::Response RefusalAnswer(const Refusal& r, const Error& not_found,
+                             std::string_view operation_id) {
+  switch (r.kind) {
+    case Refusal::Kind::kRule:
+      return ErrorResponse(ErrorFor(r.rule), operation_id);
+    case Refusal::Kind::kNotFound:
+      return ErrorResponse(not_found, operation_id);
+    case Refusal::Kind::kAliasTaken:  // Rapyd's commands write no aliases
+    case Refusal::Kind::kDialect:
+      return ErrorResponse(Error{r.status, r.what, r.detail}, operation_id);
   }
-  common::WriteOnce(call.engine, call.merchant_id, kDialect, key, call.request, call.body,
-                    Answers(), std::move(call.reply), std::move(run), std::move(lock_payment_id));
-}
-
-http::Response StoreFailed(bool& keep) {
-  keep = false;
   return Fail(Unavailable());
 }
 
-http::Response ErrorOf(const service::UseCaseError& e, const Error& not_found, bool& keep) {
-  switch (e.kind) {
-    case service::UseCaseError::Kind::kRefused:
-      return Fail(ErrorFor(e.refusal));
-    case service::UseCaseError::Kind::kNotFound:
-      return Fail(not_found);
-    case service::UseCaseError::Kind::kStore:
-      return StoreFailed(keep);
-  }
-  return StoreFailed(keep);
+// A write's command, with the operation_id its answer (and every replay of it) carries.
+service::Command NewCommand(const Call& call) {
+  service::Command c;
+  c.merchant_id = call.merchant_id;
+  c.dialect = std::string(kDialect);
+  c.values = {common::RandomUuid()};
+  return c;
 }
 
-http::Response PaymentOk(const core::Payment& p) { return Ok(PaymentJson(p, RefundSummary{})); }
+// Renders an Outcome's data with `data`, or its refusal (`not_found` when its object is missing).
+template <typename Data>
+std::function<http::Response(const Outcome&)> Render(Data data, Error not_found) {
+  return [data, not_found = std::move(not_found)](const Outcome& o) {
+    // Outcomes are replayed from disk: one without its id gets a fresh one.
+    const std::string operation_id = o.values.empty() ? common::RandomUuid() : o.values[0];
+    return o.ok() ? Ok(data(o), operation_id) : RefusalAnswer(*o.refusal, not_found, operation_id);
+  };
+}
 
-// Loads a Rapyd payment of this merchant for update; nullopt (with `response` set) otherwise.
-std::optional<core::Payment> LoadPayment(store::WriteTx& tx, const std::string& merchant_id,
-                                         const std::string& id, const Error& not_found,
-                                         http::Response& response, bool& keep) {
-  auto loaded = tx.LoadPaymentForUpdate(merchant_id, id);
-  if (!loaded.ok()) {
-    response = StoreFailed(keep);
-    return std::nullopt;
-  }
-  if (!loaded.value() || loaded.value()->dialect != kDialect) {
-    response = Fail(not_found);
-    return std::nullopt;
-  }
-  return std::move(*loaded.value());
+std::string PaymentData(const Outcome& o) { return PaymentJson(*o.payment, RefundSummary{}); }
+std::string RefundData(const Outcome& o) { return RefundJson(*o.refund); }
+
+std::optional<http::Response> Authenticate(Call& call) {
+  auto headers = ReadAuthHeaders(call.request);
+  if (!headers.ok()) return Fail(headers.error());
+  auto credential = call.engine.Authenticate(std::string(kDialect), headers.value().access_key);
+  if (!credential) return Fail(UnknownAccessKey());
+  auto verified =
+      Verify(headers.value(), credential->secret, call.request, call.engine.clock().NowMs());
+  if (!verified.ok()) return Fail(verified.error());
+  call.merchant_id = credential->merchant_id;
+  return std::nullopt;
+}
+
+// A GET's query, a POST's JSON body; an empty body is {}.
+std::optional<http::Response> Decode(Call& call) {
+  if (call.request.method != "GET" && common::Blank(call.request.body)) return std::nullopt;
+  auto decoded = call.request.method == "GET" ? http::DecodeQuery(call.request.query)
+                                              : http::DecodeJson(call.request.body);
+  if (!decoded.ok()) return Fail(InvalidFields("The body is not valid: " + decoded.error()));
+  call.params = std::move(decoded).value();
+  return std::nullopt;
+}
+
+const common::DialectSpec& Spec() {
+  static const common::DialectSpec spec{
+      kDialect,
+      Authenticate,
+      Decode,
+      "idempotency",
+      255,
+      [] { return Fail(InvalidFields("The idempotency header must be at most 255 characters.")); },
+      common::Failures(Fail, IdempotencyKeyInUse, IdempotencyKeyReused, Unavailable),
+      nullptr,
+  };
+  return spec;
 }
 
 // Records when a payment closed, for paid_at.
-service::UseCaseResult<core::Payment> MarkPaid(store::WriteTx& tx, core::Payment p, int64_t now) {
-  PaymentAttrs attrs = DecodePaymentAttrs(p.attrs);
-  attrs.paid_ms = now;
-  p.attrs = EncodePaymentAttrs(attrs);
-  auto saved = tx.UpdatePayment(p);
-  if (!saved.ok()) return Err(service::UseCaseError::Store(saved.error()));
-  return p;
+std::optional<Refusal> MarkPaid(service::Draft& d) {
+  PaymentAttrs attrs = DecodePaymentAttrs(d.payment->attrs);
+  attrs.paid_ms = d.now_ms;
+  d.payment->attrs = EncodePaymentAttrs(attrs);
+  return std::nullopt;
 }
 
-void CreatePayment(Call& call) {
-  auto parsed = ParseCreatePayment(call.body);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    core::Payment p;
-    p.id = SortableId("payment_", now);
-    p.merchant_id = merchant;
-    p.dialect = std::string(kDialect);
-    p.currency = in.currency;
-    p.amount_minor = in.amount_minor;
-    p.capture_method = in.capture ? "automatic" : "manual";
-    p.payment_method = in.payment_method;
-    p.description = in.description;
-    p.parts = in.parts;
-    p.created_ms = p.updated_ms = now;
-    PaymentAttrs attrs = in.attrs;
-    if (ClosesAtOnce(attrs)) {
-      CHECK(core::ConfirmPayment(p, in.capture, now).ok());
-      if (in.capture) attrs.paid_ms = now;
-    }
-    p.attrs = EncodePaymentAttrs(attrs);
-    auto created = service::CreatePayment(tx, std::move(p));
-    if (!created.ok()) return ErrorOf(created.error(), PaymentNotFound(""), keep);
-    return PaymentOk(created.value());
-  });
+Translated CreatePaymentCommand(Call& call) {
+  auto parsed = ParseCreatePayment(call.params);
+  if (!parsed.ok()) return common::Refuse(Fail(parsed.error()));
+  const PaymentInput in = std::move(parsed).value();
+  const int64_t now = call.Now();
+  core::Payment p;
+  p.id = SortableId("payment_", now);
+  p.merchant_id = call.merchant_id;
+  p.dialect = std::string(kDialect);
+  p.currency = in.currency;
+  p.amount_minor = in.amount_minor;
+  p.capture_method = in.capture ? "automatic" : "manual";
+  p.payment_method = in.payment_method;
+  p.description = in.description;
+  p.parts = in.parts;
+  p.created_ms = p.updated_ms = now;
+  PaymentAttrs attrs = in.attrs;
+  if (ClosesAtOnce(attrs)) {
+    CHECK(core::ConfirmPayment(p, in.capture, now).ok());
+    if (in.capture) attrs.paid_ms = now;
+  }
+  p.attrs = EncodePaymentAttrs(attrs);
+  service::Command c = NewCommand(call);
+  c.op = service::CreatePayment{std::move(p)};
+  return common::Translation{std::move(c), Render(PaymentData, PaymentNotFound(""))};
 }
 
 // The refunds a payment shows: the newest three and how many there are in all.
-store::StoreResult<RefundSummary> Summarize(store::Store& store, const core::Payment& p) {
+service::ReadResult<RefundSummary> Summarize(service::Reads& reads, const core::Payment& p) {
   RefundSummary summary;
-  store::RefundListQuery q{p.merchant_id, p.id, "", "", 100, std::string(kDialect)};
+  service::RefundListQuery q{p.merchant_id, p.id, "", "", 100, std::string(kDialect)};
   for (;;) {
-    auto page = store.ListRefunds(q);
+    auto page = reads.Refunds(q);
     if (!page.ok()) return Err(page.error());
     for (core::Refund& r : page.value().refunds) {
       if (summary.latest.size() < 3) summary.latest.push_back(r);
@@ -169,55 +155,54 @@ store::StoreResult<RefundSummary> Summarize(store::Store& store, const core::Pay
 
 void GetPayment(Call& call) {
   std::string id(call.path.Get("id"));
-  auto p = call.engine.store().ReadPayment(call.merchant_id, id);
-  if (!p.ok()) return call.Fail(Unavailable());
-  if (!p.value() || p.value()->dialect != kDialect) return call.Fail(PaymentNotFound(id));
-  auto summary = Summarize(call.engine.store(), *p.value());
-  if (!summary.ok()) return call.Fail(Unavailable());
-  call.reply(Ok(PaymentJson(*p.value(), summary.value())));
+  service::Reads& reads = call.engine.reads();
+  auto p = reads.Payment(call.merchant_id, id, kDialect);
+  if (!p.ok()) return call.Answer(Fail(Unavailable()));
+  if (!p.value()) return call.Answer(Fail(PaymentNotFound(id)));
+  auto summary = Summarize(reads, *p.value());
+  if (!summary.ok()) return call.Answer(Fail(Unavailable()));
+  call.Answer(Ok(PaymentJson(*p.value(), summary.value())));
 }
 
-void CapturePayment(Call& call) {
-  auto amount = ParseCapture(call.body);
-  if (!amount.ok()) return call.Fail(amount.error());
-  Write(call, [merchant = call.merchant_id, id = std::string(call.path.Get("id")),
-               amount = amount.value()](store::WriteTx& tx, int64_t now, bool& keep) {
-    http::Response response;
-    auto p = LoadPayment(tx, merchant, id, PaymentNotFound(id), response, keep);
-    if (!p) return response;
-    auto minor = CaptureAmount(amount, *p);
-    if (!minor.ok()) return Fail(minor.error());
-    auto captured = service::CapturePayment(tx, merchant, id, minor.value(), now);
-    if (captured.ok()) captured = MarkPaid(tx, std::move(captured).value(), now);
-    if (!captured.ok()) return ErrorOf(captured.error(), PaymentNotFound(id), keep);
-    return PaymentOk(captured.value());
-  });
+Translated CapturePaymentCommand(Call& call) {
+  auto amount = ParseCapture(call.params);
+  if (!amount.ok()) return common::Refuse(Fail(amount.error()));
+  std::string id(call.path.Get("id"));
+  std::optional<int64_t> minor;
+  if (amount.value()) {
+    // The amount is in the payment's currency, which never changes: read first, so that an
+    // amount the currency does not take is refused before submit (and claims no key).
+    auto p = call.engine.reads().Payment(call.merchant_id, id, kDialect);
+    if (!p.ok()) return common::Refuse(Fail(Unavailable()));
+    if (!p.value()) return common::Refuse(Fail(PaymentNotFound(id)));
+    auto parsed = CaptureAmount(amount.value(), *p.value());
+    if (!parsed.ok()) return common::Refuse(Fail(parsed.error()));
+    minor = parsed.value();
+  }
+  service::Command c = NewCommand(call);
+  c.op = service::CapturePayment{service::Ref::Id(id), minor};
+  c.finish = MarkPaid;
+  return common::Translation{std::move(c), Render(PaymentData, PaymentNotFound(id))};
 }
 
-void CancelPayment(Call& call) {
-  Write(call, [merchant = call.merchant_id, id = std::string(call.path.Get("id"))](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    http::Response response;
-    if (!LoadPayment(tx, merchant, id, PaymentNotFound(id), response, keep)) return response;
-    auto canceled = service::VoidPayment(tx, merchant, id, "", now);
-    if (!canceled.ok()) return ErrorOf(canceled.error(), PaymentNotFound(id), keep);
-    return PaymentOk(canceled.value());
-  });
+Translated CancelPaymentCommand(Call& call) {
+  std::string id(call.path.Get("id"));
+  service::Command c = NewCommand(call);
+  c.op = service::VoidPayment{service::Ref::Id(id), ""};
+  return common::Translation{std::move(c), Render(PaymentData, PaymentNotFound(id))};
 }
 
 // Sandbox only: the customer paid a cash or bank payment; ACT becomes CLO.
-void CompletePayment(Call& call) {
-  auto token = ParseToken(call.body);
-  if (!token.ok()) return call.Fail(token.error());
-  Write(call, [merchant = call.merchant_id, id = token.value()](store::WriteTx& tx, int64_t now,
-                                                                bool& keep) {
-    http::Response response;
-    if (!LoadPayment(tx, merchant, id, PaymentNotFound(id), response, keep)) return response;
-    auto done = service::ConfirmPayment(tx, merchant, id, /*capture_now=*/true, "", now);
-    if (done.ok()) done = MarkPaid(tx, std::move(done).value(), now);
-    if (!done.ok()) return ErrorOf(done.error(), PaymentNotFound(id), keep);
-    return PaymentOk(done.value());
-  });
+Translated CompletePaymentCommand(Call& call) {
+  auto token = ParseToken(call.params);
+  if (!token.ok()) return common::Refuse(Fail(token.error()));
+  service::ConfirmPayment op;
+  op.payment = service::Ref::Id(token.value());
+  op.capture_now = true;
+  service::Command c = NewCommand(call);
+  c.op = std::move(op);
+  c.finish = MarkPaid;
+  return common::Translation{std::move(c), Render(PaymentData, PaymentNotFound(token.value()))};
 }
 
 Error PaymentNotRefundable(std::string_view id) {
@@ -226,98 +211,88 @@ Error PaymentNotRefundable(std::string_view id) {
                     std::string(id) + "'. Corrective action: Use the ID of a closed payment.");
 }
 
-void CreateRefund(Call& call) {
-  auto parsed = ParseCreateRefund(call.body);
-  if (!parsed.ok()) return call.Fail(parsed.error());
-  std::string payment_id = parsed.value().payment_id;
-  Write(call, [merchant = call.merchant_id, in = std::move(parsed).value()](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    http::Response response;
-    auto p = LoadPayment(tx, merchant, in.payment_id, PaymentNotRefundable(in.payment_id), response,
-                         keep);
-    if (!p) return response;
-    auto request = PlanRefund(in, *p);
-    if (!request.ok()) return Fail(request.error());
-    const PaymentAttrs payment_attrs = DecodePaymentAttrs(p->attrs);
+Translated CreateRefundCommand(Call& call) {
+  auto parsed = ParseCreateRefund(call.params);
+  if (!parsed.ok()) return common::Refuse(Fail(parsed.error()));
+  const RefundInput in = std::move(parsed).value();
+  if (auto refused = CheckRefund(in)) return common::Refuse(Fail(*refused));
+  service::CreateRefund op;
+  op.payment = service::Ref::Id(in.payment_id);
+  op.refund.id = SortableId("refund_", call.Now());
+  op.refund.reason = in.reason;
+  service::Command c = NewCommand(call);
+  c.op = std::move(op);
+  // Amounts are in the payment's currency, the split is its split, and how the refund starts
+  // depends on its method.
+  c.prepare = [in](service::Draft& d) -> std::optional<Refusal> {
+    auto request = PlanRefund(in, *d.payment);
+    if (!request.ok()) return Refused(request.error());
+    *d.request = request.value();
+    const PaymentAttrs payment_attrs = DecodePaymentAttrs(d.payment->attrs);
     RefundAttrs attrs = in.attrs;
-    attrs.payment_created_ms = p->created_ms;
+    attrs.payment_created_ms = d.payment->created_ms;
     attrs.payment_method_type =
-        payment_attrs.method_type.empty() ? p->payment_method : payment_attrs.method_type;
-    service::NewRefund r;
-    r.merchant_id = merchant;
-    r.payment_id = p->id;
-    r.refund_id = SortableId("refund_", now);
-    r.dialect = std::string(kDialect);
-    r.request = request.value();
-    r.reason = in.reason;
-    r.attrs = EncodeRefundAttrs(attrs);
-    r.initial_status = InitialStatus(payment_attrs);
-    auto created = service::CreateRefund(tx, r, now);
-    if (!created.ok()) {
-      return ErrorOf(created.error(), PaymentNotRefundable(in.payment_id), keep);
-    }
-    return Ok(RefundJson(created.value().refund));
-  }, std::move(payment_id));
+        payment_attrs.method_type.empty() ? d.payment->payment_method : payment_attrs.method_type;
+    d.refund->attrs = EncodeRefundAttrs(attrs);
+    d.refund->status = InitialStatus(payment_attrs);  // without the lifecycle: tests, tools
+    return std::nullopt;
+  };
+  return common::Translation{std::move(c),
+                             Render(RefundData, PaymentNotRefundable(in.payment_id))};
 }
 
 void GetRefund(Call& call) {
   std::string id(call.path.Get("id"));
-  auto r = call.engine.store().ReadRefund(call.merchant_id, id);
-  if (!r.ok()) return call.Fail(Unavailable());
-  if (!r.value() || r.value()->dialect != kDialect) {
-    return call.Fail(RefundNotFound("INVALID_REFUND", id));
-  }
-  call.reply(Ok(RefundJson(*r.value())));
+  auto r = call.engine.reads().Refund(call.merchant_id, id, kDialect);
+  if (!r.ok()) return call.Answer(Fail(Unavailable()));
+  if (!r.value()) return call.Answer(Fail(RefundNotFound("INVALID_REFUND", id)));
+  call.Answer(Ok(RefundJson(*r.value())));
 }
 
 void ListRefunds(Call& call) {
-  auto in = ParseListRefunds(call.body);
-  if (!in.ok()) return call.Fail(in.error());
-  store::RefundListQuery q{call.merchant_id,          in.value().payment_id,
-                           in.value().starting_after, in.value().ending_before,
-                           in.value().limit,          std::string(kDialect)};
-  auto page = call.engine.store().ListRefunds(q);
-  if (!page.ok()) return call.Fail(Unavailable());
-  call.reply(Ok(RefundListJson(page.value().refunds)));
+  auto in = ParseListRefunds(call.params);
+  if (!in.ok()) return call.Answer(Fail(in.error()));
+  service::RefundListQuery q{call.merchant_id,          in.value().payment_id,
+                             in.value().starting_after, in.value().ending_before,
+                             in.value().limit,          std::string(kDialect)};
+  auto page = call.engine.reads().Refunds(q);
+  if (!page.ok()) return call.Answer(Fail(Unavailable()));
+  call.Answer(Ok(RefundListJson(page.value().refunds)));
 }
 
-void UpdateRefund(Call& call) {
-  auto metadata = ParseUpdateRefund(call.body);
-  if (!metadata.ok()) return call.Fail(metadata.error());
-  Write(call, [merchant = call.merchant_id, id = std::string(call.path.Get("id")),
-               metadata = metadata.value()](store::WriteTx& tx, int64_t now, bool& keep) {
-    auto loaded = tx.LoadRefund(merchant, id);
-    if (!loaded.ok()) return StoreFailed(keep);
-    if (!loaded.value() || loaded.value()->dialect != kDialect) {
-      return Fail(RefundNotFound("INVALID_REFUND_TOKEN", id));
-    }
-    core::Refund refund = std::move(*loaded.value());
-    RefundAttrs attrs = DecodeRefundAttrs(refund.attrs);
+Translated UpdateRefundCommand(Call& call) {
+  auto metadata = ParseUpdateRefund(call.params);
+  if (!metadata.ok()) return common::Refuse(Fail(metadata.error()));
+  std::string id(call.path.Get("id"));
+  service::Command c = NewCommand(call);
+  c.op = service::UpdateRefund{service::Ref::Id(id), {}};
+  // Rapyd's metadata is one JSON object, replaced whole (kept in the refund's attrs).
+  c.finish = [metadata = metadata.value()](service::Draft& d) -> std::optional<Refusal> {
+    RefundAttrs attrs = DecodeRefundAttrs(d.refund->attrs);
     attrs.metadata_json = metadata;
-    refund.attrs = EncodeRefundAttrs(attrs);
-    refund.updated_ms = now;
-    auto saved = tx.UpdateRefund(refund);
-    if (!saved.ok()) return StoreFailed(keep);
-    return Ok(RefundJson(refund));
-  });
+    d.refund->attrs = EncodeRefundAttrs(attrs);
+    return std::nullopt;
+  };
+  return common::Translation{std::move(c),
+                             Render(RefundData, RefundNotFound("INVALID_REFUND_TOKEN", id))};
 }
 
 // Sandbox only: a Pending (cash or bank) refund becomes Completed.
-void CompleteRefund(Call& call) {
-  auto token = ParseToken(call.body);
-  if (!token.ok()) return call.Fail(token.error());
-  Write(call, [merchant = call.merchant_id, id = token.value()](store::WriteTx& tx, int64_t now,
-                                                                bool& keep) {
-    auto loaded = tx.LoadRefund(merchant, id);
-    if (!loaded.ok()) return StoreFailed(keep);
-    if (!loaded.value() || loaded.value()->dialect != kDialect) {
-      return Fail(RefundNotFound("INVALID_REFUND", id));
-    }
-    auto done =
-        service::TransitionRefund(tx, merchant, id, core::RefundStatus::kSucceeded, "", now);
-    if (!done.ok()) return ErrorOf(done.error(), RefundNotFound("INVALID_REFUND", id), keep);
-    return Ok(RefundJson(done.value().refund));
-  });
+Translated CompleteRefundCommand(Call& call) {
+  auto token = ParseToken(call.params);
+  if (!token.ok()) return common::Refuse(Fail(token.error()));
+  service::TransitionRefund op;
+  op.refund = service::Ref::Id(token.value());
+  op.to = core::RefundStatus::kSucceeded;
+  service::Command c = NewCommand(call);
+  c.op = std::move(op);
+  return common::Translation{std::move(c),
+                             Render(RefundData, RefundNotFound("INVALID_REFUND", token.value()))};
+}
+
+template <Translated (*translate)(Call&)>
+void Write(Call& call) {
+  common::Write(call, translate);
 }
 
 }  // namespace
@@ -340,20 +315,20 @@ void RegisterRoutes(http::Router& router, service::Engine& engine) {
   };
   // Literal segments before {id} patterns of the same shape: the router takes the first match.
   static constexpr Entry kRoutes[] = {
-      {"POST", "/v1/payments", CreatePayment},
-      {"POST", "/v1/payments/completePayment", CompletePayment},
+      {"POST", "/v1/payments", Write<CreatePaymentCommand>},
+      {"POST", "/v1/payments/completePayment", Write<CompletePaymentCommand>},
       {"GET", "/v1/payments/{id}", GetPayment},
-      {"DELETE", "/v1/payments/{id}", CancelPayment},
-      {"POST", "/v1/payments/{id}/capture", CapturePayment},
-      {"POST", "/v1/refunds", CreateRefund},
+      {"DELETE", "/v1/payments/{id}", Write<CancelPaymentCommand>},
+      {"POST", "/v1/payments/{id}/capture", Write<CapturePaymentCommand>},
+      {"POST", "/v1/refunds", Write<CreateRefundCommand>},
       {"GET", "/v1/refunds", ListRefunds},
-      {"POST", "/v1/refunds/complete", CompleteRefund},
+      {"POST", "/v1/refunds/complete", Write<CompleteRefundCommand>},
       {"GET", "/v1/refunds/{id}", GetRefund},
-      {"POST", "/v1/refunds/{id}", UpdateRefund},
+      {"POST", "/v1/refunds/{id}", Write<UpdateRefundCommand>},
   };
   for (const Entry& e : kRoutes) {
     router.Add(http::Route{e.method, e.pattern, std::string(kDialect), ClaimsRequest,
-                           /*fallback=*/false, Handle(engine, e.handler)});
+                           /*fallback=*/false, common::Route(engine, Spec(), e.handler)});
   }
   // Unroutable requests: /v1/payments is Rapyd's alone (its routes answer anyone there, as
   // above); elsewhere under /v1, shared with the native API, a request with Rapyd's access_key

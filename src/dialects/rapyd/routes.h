@@ -1,7 +1,8 @@
 #pragma once
-// Rapyd's routes: signature auth (auth.h), JSON decoding, the translator, and the service's use
-// cases, sequenced per request. Rapyd shares /v1/refunds with the native API: its routes claim
-// only requests that carry an access_key header. See docs/dialects/rapyd.md.
+// Rapyd's routes: signature auth (auth.h), JSON decoding, and each write translated into a
+// service::Command on the dialect kit (dialects/common/kit.h); reads go through service::Reads.
+// Rapyd shares /v1/refunds with the native API: its routes claim only requests that carry an
+// access_key header. See docs/dialects/rapyd.md.
 
 #include <boost/json/object.hpp>
 #include <string>

@@ -100,6 +100,9 @@ Parsed<RefundInput> ParseCreateRefund(const boost::json::value& body);
 // The core request for `input` over `payment`: amounts parsed with the payment's currency, the
 // split by amount or by percentage of the refund's amount (left out: what remains).
 Parsed<core::RefundRequest> PlanRefund(const RefundInput& input, const core::Payment& payment);
+// What PlanRefund refuses whatever the payment is (before loading it): an unknown currency, an
+// amount, wallet name, share or percentage no payment accepts, percentages not adding up to 100.
+std::optional<Error> CheckRefund(const RefundInput& input);
 // Card and e-wallet refunds complete at once; cash and bank refunds wait (Pending).
 core::RefundStatus InitialStatus(const PaymentAttrs& payment_attrs);
 

@@ -1,6 +1,7 @@
 #pragma once
-// UTGL Partner Connect's routes: Basic auth, JSON decoding, the translator, and the service's use
-// cases, sequenced per request. Every answer carries an x-request-id header. See
+// UTGL Partner Connect's routes: Basic auth, JSON decoding, and each request translated into a
+// service::Command (card bindings are aliases whose values are the card's face) on the dialect
+// kit (dialects/common/kit.h). Every answer carries an x-request-id header. See
 // docs/dialects/utgl.md.
 
 #include <boost/json/object.hpp>

@@ -323,6 +323,10 @@ Parsed<core::RefundRequest> PlanRefund(const RefundInput& in, const core::Paymen
   return core::RefundRequest{amount.value(), *currency, {}};
 }
 
+Parsed<int64_t> CentAmount(std::string_view text, std::string_view field) {
+  return TwoDecimalAmount(text, core::Currency{"USD", 2}, field);
+}
+
 std::string EncodeRefundAttrs(const RefundAttrs& a) {
   json::object o;
   o["refundTransactionId"] = a.refund_transaction_id;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "core/payment.h"
@@ -103,6 +104,9 @@ struct RefundInput {
   std::string description;
 };
 Parsed<RefundInput> ParseRefund(const boost::json::value& body);
+// An amount of at least 0.01 that is a multiple of 0.01 (400 otherwise): every UTGL amount, in
+// any transaction (all are in currencies of two decimals), so it is checked before loading one.
+Parsed<int64_t> CentAmount(std::string_view text, std::string_view field);
 // The core request: the currency must be the transaction's (422), the amount >= 0.01 and a
 // multiple of 0.01 (400).
 Parsed<core::RefundRequest> PlanRefund(const RefundInput& input, const core::Payment& payment);
