@@ -105,6 +105,9 @@ struct ConfirmPayment {
   // Confirming a payment that is already captured answers it as it stands (a sandbox "complete"
   // sent twice) instead of refusing.
   bool captured_is_done = false;
+  // Whether to capture follows the stored payment's capture_method ("automatic" captures at
+  // once, "manual" authorizes) instead of capture_now.
+  bool capture_by_method = false;
 };
 struct CapturePayment {
   Ref payment;

@@ -212,7 +212,9 @@ class Run {
         changed = false;
         return Result<core::Unit, core::Refusal>(core::Unit{});
       }
-      auto r = core::ConfirmPayment(p, op.capture_now, now_);
+      const bool capture_now =
+          op.capture_by_method ? p.capture_method == "automatic" : op.capture_now;
+      auto r = core::ConfirmPayment(p, capture_now, now_);
       if (r.ok() && !op.payment_method.empty()) p.payment_method = op.payment_method;
       return r;
     });

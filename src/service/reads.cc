@@ -76,4 +76,54 @@ ReadResult<std::optional<core::Merchant>> Reads::MerchantByName(const std::strin
   return std::move(m).value();
 }
 
+ReadResult<std::optional<core::WebhookEndpoint>> Reads::WebhookEndpoint(
+    const std::string& merchant_id, const std::string& id, std::string_view dialect) {
+  auto e = store_.ReadWebhookEndpoint(merchant_id, id);
+  if (!e.ok()) return Fail<std::optional<core::WebhookEndpoint>>(e.error());
+  if (!e.value() || e.value()->dialect != dialect) return std::optional<core::WebhookEndpoint>();
+  return std::move(e).value();
+}
+
+ReadResult<std::vector<core::WebhookEndpoint>> Reads::WebhookEndpoints(
+    const std::string& merchant_id, std::string_view dialect) {
+  auto list = store_.ListWebhookEndpoints(merchant_id, std::string(dialect));
+  if (!list.ok()) return Fail<std::vector<core::WebhookEndpoint>>(list.error());
+  return std::move(list).value();
+}
+
+ReadResult<std::optional<OutboxEvent>> Reads::Event(const std::string& merchant_id,
+                                                    const std::string& id,
+                                                    std::string_view dialect) {
+  auto e = store_.ReadEvent(merchant_id, id);
+  if (!e.ok()) return Fail<std::optional<OutboxEvent>>(e.error());
+  if (!e.value() || e.value()->dialect != dialect) return std::optional<OutboxEvent>();
+  return std::move(e).value();
+}
+
+ReadResult<EventPage> Reads::Events(const EventListQuery& query) {
+  auto page = store_.ListEvents(query);
+  if (!page.ok()) return Fail<EventPage>(page.error());
+  return std::move(page).value();
+}
+
+ReadResult<std::vector<Delivery>> Reads::Deliveries(const std::string& merchant_id,
+                                                    const std::string& event_id) {
+  auto list = store_.ListDeliveries(merchant_id, event_id);
+  if (!list.ok()) return Fail<std::vector<Delivery>>(list.error());
+  return std::move(list).value();
+}
+
+ReadResult<std::vector<DeliveryAttempt>> Reads::DeliveryAttempts(const std::string& delivery_id) {
+  auto list = store_.ListDeliveryAttempts(delivery_id);
+  if (!list.ok()) return Fail<std::vector<DeliveryAttempt>>(list.error());
+  return std::move(list).value();
+}
+
+ReadResult<int> Reads::RedeliverEvent(const std::string& merchant_id, const std::string& event_id,
+                                      int64_t now_ms) {
+  auto n = store_.RedeliverEvent(merchant_id, event_id, now_ms);
+  if (!n.ok()) return Fail<int>(n.error());
+  return n.value();
+}
+
 }  // namespace refundd::service

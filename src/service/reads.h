@@ -8,11 +8,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "core/merchant.h"
 #include "core/payment.h"
 #include "core/refund.h"
+#include "core/webhook_endpoint.h"
 #include "store/store.h"
 
 namespace refundd::service {
@@ -27,6 +29,13 @@ using ReadResult = Result<T, ReadFailed>;
 // The store's own query and page types are plain values; dialects use them by these names.
 using RefundListQuery = store::RefundListQuery;
 using RefundPage = store::RefundPage;
+using EventListQuery = store::EventListQuery;
+using EventPage = store::EventPage;
+using OutboxEvent = store::OutboxEvent;
+using Delivery = store::Delivery;
+using DeliveryAttempt = store::DeliveryAttempt;
+using DeliveryStatus = store::DeliveryStatus;
+using store::DeliveryStatusName;
 
 class Reads {
  public:
@@ -56,6 +65,26 @@ class Reads {
   ReadResult<std::optional<core::Merchant>> MerchantByName(const std::string& name);
 
   store::Store& store() { return store_; }  // for service code only (lifecycle, tools)
+
+  // The merchant's webhook endpoint (endpoints) in `dialect`, oldest first.
+  ReadResult<std::optional<core::WebhookEndpoint>> WebhookEndpoint(const std::string& merchant_id,
+                                                                   const std::string& id,
+                                                                   std::string_view dialect);
+  ReadResult<std::vector<core::WebhookEndpoint>> WebhookEndpoints(const std::string& merchant_id,
+                                                                  std::string_view dialect);
+  // Outbox events as the store keeps them; an event of another dialect is not found.
+  ReadResult<std::optional<OutboxEvent>> Event(const std::string& merchant_id,
+                                               const std::string& id, std::string_view dialect);
+  ReadResult<EventPage> Events(const EventListQuery& query);
+  // The event's deliveries (oldest first), and the attempts of one delivery.
+  ReadResult<std::vector<Delivery>> Deliveries(const std::string& merchant_id,
+                                               const std::string& event_id);
+  ReadResult<std::vector<DeliveryAttempt>> DeliveryAttempts(const std::string& delivery_id);
+  // Not a read: the outbox's own bookkeeping, which (like recording delivery attempts) runs in
+  // its own store transaction, not through the writer. Every delivery of the event goes back to
+  // pending, due at `now_ms`; returns how many (OutboxStore::RedeliverEvent).
+  ReadResult<int> RedeliverEvent(const std::string& merchant_id, const std::string& event_id,
+                                 int64_t now_ms);
 
  private:
   store::Store& store_;

@@ -82,6 +82,35 @@ class Idempotency(ServerTestCase):
         self.assertEqual(fixed.status, 200, fixed)
         self.assertEqual(fixed.json["amount"], 10)
 
+    def test_a_refused_amount_claims_no_key_and_the_corrected_request_replays(self):
+        pi = self.api.pay(1000)
+        key = new_key()
+        bad = self.api.refund(pi["id"], "abc", idempotency_key=key)
+        self.assertEqual(bad.status, 400, bad)
+        self.assertEqual(bad.error.get("param"), "amount", bad)
+        first = self.api.refund(pi["id"], 10, idempotency_key=key)
+        self.assertEqual(first.status, 200, first)
+        again = self.api.refund(pi["id"], 10, idempotency_key=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        self.assertEqual(len(self.api.refunds_of(pi["id"])), 1)
+
+    def test_a_refused_endpoint_claims_no_key_and_the_corrected_one_replays_its_secret(self):
+        key = new_key()
+        bad = self.api.post("/v1/webhook_endpoints",
+                            {"url": "ftp://example.com/hook", "enabled_events": ["*"]},
+                            idempotency_key=key)
+        self.assertError(bad, 400, "url_invalid", param="url")
+        params = {"url": "https://example.com/hook", "enabled_events": ["*"]}
+        first = self.api.post("/v1/webhook_endpoints", params, idempotency_key=key)
+        self.assertEqual(first.status, 200, first)
+        self.assertTrue(first.json["secret"].startswith("whsec_"), first)
+        again = self.api.post("/v1/webhook_endpoints", params, idempotency_key=key)
+        self.assertEqual((again.status, again.body), (200, first.body))
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        self.api.ok(self.api.request("DELETE", "/v1/webhook_endpoints/" + first.json["id"]),
+                    "delete endpoint")
+
     def test_unauthenticated_requests_store_nothing(self):
         pi = self.api.pay(1000)
         key = new_key()

@@ -383,7 +383,7 @@ std::string RefundJson(const core::Refund& r) {
   return w.Take();
 }
 
-std::string RefundListJson(const store::RefundPage& page) {
+std::string RefundListJson(const service::RefundPage& page) {
   JsonWriter w;
   w.BeginObject();
   w.Key("object").String("list");

@@ -12,7 +12,7 @@
 #include "core/refund.h"
 #include "core/refusal.h"
 #include "http/message.h"
-#include "store/store.h"
+#include "service/reads.h"
 
 namespace refundd::dialects::native {
 
@@ -90,7 +90,7 @@ inline constexpr std::string_view kChargedAttr = "charged";
 std::string PaymentIntentJson(const core::Payment& payment);
 std::string ChargeJson(const core::Payment& payment);
 std::string RefundJson(const core::Refund& refund);
-std::string RefundListJson(const store::RefundPage& page);
+std::string RefundListJson(const service::RefundPage& page);
 http::Response Ok(std::string body);
 
 }  // namespace refundd::dialects::native

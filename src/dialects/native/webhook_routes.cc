@@ -7,10 +7,9 @@
 
 #include "base/ids.h"
 #include "base/json_writer.h"
-#include "dialects/native/call.h"
 #include "dialects/native/params.h"
+#include "dialects/native/spec.h"
 #include "dialects/native/webhooks.h"
-#include "service/refunds.h"
 #include "webhooks/client.h"
 
 namespace refundd::dialects::native {
@@ -19,11 +18,13 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kDialect = "native";
+using common::Translated;
+using service::Outcome;
+
 constexpr int64_t kDefaultRollExpirySeconds = 24 * 3600;
 constexpr int64_t kMaxRollExpirySeconds = 7 * 24 * 3600;
 
-std::string EndpointJson(const store::WebhookEndpoint& e, bool with_secret) {
+std::string EndpointJson(const core::WebhookEndpoint& e, bool with_secret) {
   JsonWriter w;
   w.BeginObject();
   w.Key("id").String(e.id);
@@ -76,114 +77,96 @@ Parsed<std::optional<std::vector<std::string>>> ParseEnabledEvents(const json::v
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+ApiError EndpointNotFound(std::string_view id) { return NotFound("webhook_endpoint", id, "id"); }
+
 void CreateEndpoint(Call& call) {
   Params p(call.params);
   if (auto e = p.Unknown({"url", "enabled_events", "description", "api_version"})) {
-    return call.Fail(*e);
+    return Fail(call, *e);
   }
   auto url = ParseEndpointUrl(p);
-  if (!url.ok()) return call.Fail(url.error());
-  if (!url.value()) return call.Fail(Missing("url"));
+  if (!url.ok()) return Fail(call, url.error());
+  if (!url.value()) return Fail(call, Missing("url"));
   auto events = ParseEnabledEvents(call.params);
-  if (!events.ok()) return call.Fail(events.error());
-  if (!events.value()) return call.Fail(Missing("enabled_events"));
+  if (!events.ok()) return Fail(call, events.error());
+  if (!events.value()) return Fail(call, Missing("enabled_events"));
   auto description = p.String("description", 5000);
-  if (!description.ok()) return call.Fail(description.error());
-  store::WebhookEndpoint e;
-  e.merchant_id = call.merchant_id;
-  e.dialect = std::string(kDialect);
+  if (!description.ok()) return Fail(call, description.error());
+  core::WebhookEndpoint e;
   e.url = *url.value();
   e.description = description.value().value_or("");
   e.enabled_events = *events.value();
-  Write(call, [e](store::WriteTx& tx, int64_t now, bool& keep) mutable {
+  common::Write(call, [e](Call& req) mutable -> Translated {
+    const int64_t now = req.Now();
     e.id = SortableId("we_", now);
     e.created_ms = now;
     e.secrets = {{NewWebhookFormat()->NewSecret(), 0}};
-    auto inserted = tx.InsertWebhookEndpoint(e);
-    if (!inserted.ok()) {
-      keep = false;
-      return Unavailable();
-    }
-    return Ok(EndpointJson(e, /*with_secret=*/true));
+    return common::Translation{NewCommand(req, service::CreateEndpoint{e}),
+                               Render(EndpointNotFound(""), [](const Outcome& o) {
+                                 return Ok(EndpointJson(*o.endpoint, /*with_secret=*/true));
+                               })};
   });
 }
 
-// The endpoint named by the path, in this dialect; replies itself when there is none.
-std::optional<store::WebhookEndpoint> ReadEndpoint(Call& call) {
-  std::string id(call.path.Get("id"));
-  auto e = call.engine.store().ReadWebhookEndpoint(call.merchant_id, id);
-  if (!e.ok()) {
-    call.reply(Unavailable());
-    return std::nullopt;
-  }
-  if (!e.value() || e.value()->dialect != kDialect) {
-    call.Fail(NotFound("webhook_endpoint", id, "id"));
-    return std::nullopt;
-  }
-  return *e.value();
-}
-
 void GetEndpoint(Call& call) {
-  if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
-  if (auto e = ReadEndpoint(call)) call.reply(Ok(EndpointJson(*e, false)));
+  if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
+  std::string id(call.path.Get("id"));
+  auto e = call.engine.reads().WebhookEndpoint(call.merchant_id, id, kDialect);
+  if (!e.ok()) return call.Answer(Unavailable());
+  if (!e.value()) return Fail(call, EndpointNotFound(id));
+  call.Answer(Ok(EndpointJson(*e.value(), false)));
 }
 
 void ListEndpoints(Call& call) {
   Params p(call.params);
-  if (auto e = p.Unknown({"limit", "starting_after", "ending_before"})) return call.Fail(*e);
-  auto list = call.engine.store().ListWebhookEndpoints(call.merchant_id, std::string(kDialect));
-  if (!list.ok()) return call.reply(Unavailable());
+  if (auto e = p.Unknown({"limit", "starting_after", "ending_before"})) return Fail(call, *e);
+  auto list = call.engine.reads().WebhookEndpoints(call.merchant_id, kDialect);
+  if (!list.ok()) return call.Answer(Unavailable());
   std::string body = R"({"object":"list","data":[)";
   for (auto it = list.value().rbegin(); it != list.value().rend(); ++it) {
     if (it != list.value().rbegin()) body += ',';
     body += EndpointJson(*it, false);
   }
   body += R"(],"has_more":false,"url":"/v1/webhook_endpoints"})";
-  call.reply(Ok(std::move(body)));
+  call.Answer(Ok(std::move(body)));
 }
 
-// A write on one endpoint: `change` edits it and says whether to show the (new) secret.
+// A write on the endpoint the path names: `change(endpoint, now_ms)` edits it on the writer (in
+// a hook, so pure), and `show_secret` says whether the answer shows its (new) secret.
 template <typename Change>
-void ChangeEndpoint(Call& call, Change change) {
-  auto existing = ReadEndpoint(call);
-  if (!existing) return;
-  Write(call, [merchant = call.merchant_id, id = existing->id, change](store::WriteTx& tx,
-                                                                       int64_t now, bool& keep) {
-    auto e = tx.LoadWebhookEndpoint(merchant, id);
-    if (!e.ok()) {
-      keep = false;
-      return Unavailable();
-    }
-    if (!e.value() || e.value()->dialect != kDialect) {
-      return ErrorResponse(NotFound("webhook_endpoint", id, "id"));
-    }
-    store::WebhookEndpoint endpoint = std::move(*e.value());
-    const bool show_secret = change(endpoint, now);
-    auto saved = tx.UpdateWebhookEndpoint(endpoint);
-    if (!saved.ok()) {
-      keep = false;
-      return Unavailable();
-    }
-    return Ok(EndpointJson(endpoint, show_secret));
+void ChangeEndpoint(Call& call, Change change, bool show_secret) {
+  std::string id(call.path.Get("id"));
+  common::Write(call, [id, change, show_secret](Call& req) -> Translated {
+    service::Command c = NewCommand(req, service::UpdateEndpoint{id});
+    c.prepare = [change](service::Draft& d) -> std::optional<service::Refusal> {
+      change(*d.endpoint, d.now_ms);
+      return std::nullopt;
+    };
+    return common::Translation{std::move(c),
+                               Render(EndpointNotFound(id), [show_secret](const Outcome& o) {
+                                 return Ok(EndpointJson(*o.endpoint, show_secret));
+                               })};
   });
 }
 
 void UpdateEndpoint(Call& call) {
   Params p(call.params);
-  if (auto e = p.Unknown({"url", "enabled_events", "description"})) return call.Fail(*e);
+  if (auto e = p.Unknown({"url", "enabled_events", "description"})) return Fail(call, *e);
   auto url = ParseEndpointUrl(p);
-  if (!url.ok()) return call.Fail(url.error());
+  if (!url.ok()) return Fail(call, url.error());
   auto events = ParseEnabledEvents(call.params);
-  if (!events.ok()) return call.Fail(events.error());
+  if (!events.ok()) return Fail(call, events.error());
   auto description = p.String("description", 5000);
-  if (!description.ok()) return call.Fail(description.error());
-  ChangeEndpoint(call, [url = url.value(), events = events.value(),
-                        description = description.value()](store::WebhookEndpoint& e, int64_t) {
-    if (url) e.url = *url;
-    if (events) e.enabled_events = *events;
-    if (description) e.description = *description;
-    return false;
-  });
+  if (!description.ok()) return Fail(call, description.error());
+  ChangeEndpoint(
+      call,
+      [url = url.value(), events = events.value(), description = description.value()](
+          core::WebhookEndpoint& e, int64_t) {
+        if (url) e.url = *url;
+        if (events) e.enabled_events = *events;
+        if (description) e.description = *description;
+      },
+      /*show_secret=*/false);
 }
 
 // refundd's own: a new secret signs at once; the previous one keeps signing (a second v1) for
@@ -191,60 +174,60 @@ void UpdateEndpoint(Call& call) {
 // so receivers can switch.
 void RollSecret(Call& call) {
   Params p(call.params);
-  if (auto e = p.Unknown({"previous_secret_expires_in"})) return call.Fail(*e);
+  if (auto e = p.Unknown({"previous_secret_expires_in"})) return Fail(call, *e);
   auto seconds = p.Integer("previous_secret_expires_in");
-  if (!seconds.ok()) return call.Fail(seconds.error());
+  if (!seconds.ok()) return Fail(call, seconds.error());
   const int64_t expires_in = seconds.value().value_or(kDefaultRollExpirySeconds);
   if (expires_in < 0 || expires_in > kMaxRollExpirySeconds) {
-    return call.Fail(Invalid("previous_secret_expires_in",
-                             "previous_secret_expires_in must be between 0 and 604800."));
+    return Fail(call, Invalid("previous_secret_expires_in",
+                              "previous_secret_expires_in must be between 0 and 604800."));
   }
-  ChangeEndpoint(call, [expires_in](store::WebhookEndpoint& e, int64_t now) {
-    std::vector<store::WebhookSecret> kept = {{NewWebhookFormat()->NewSecret(), 0}};
-    for (const auto& s : e.secrets) {
-      // None outlives the rolled one: 0 revokes every previous secret at once.
-      const int64_t until = s.expires_ms == 0 ? now + expires_in * 1000
-                                              : std::min(s.expires_ms, now + expires_in * 1000);
-      if (until > now) kept.push_back({s.secret, until});
-    }
-    e.secrets = std::move(kept);
-    return true;
-  });
+  // Drawn here: hooks draw no random numbers.
+  const std::string secret = NewWebhookFormat()->NewSecret();
+  ChangeEndpoint(
+      call,
+      [expires_in, secret](core::WebhookEndpoint& e, int64_t now) {
+        std::vector<core::WebhookSecret> kept = {{secret, 0}};
+        for (const auto& s : e.secrets) {
+          // None outlives the rolled one: 0 revokes every previous secret at once.
+          const int64_t until = s.expires_ms == 0 ? now + expires_in * 1000
+                                                  : std::min(s.expires_ms, now + expires_in * 1000);
+          if (until > now) kept.push_back({s.secret, until});
+        }
+        e.secrets = std::move(kept);
+      },
+      /*show_secret=*/true);
 }
 
 void DeleteEndpoint(Call& call) {
-  if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
-  auto existing = ReadEndpoint(call);
-  if (!existing) return;
-  Write(call,
-        [merchant = call.merchant_id, id = existing->id](store::WriteTx& tx, int64_t, bool& keep) {
-          auto deleted = tx.DeleteWebhookEndpoint(merchant, id);
-          if (!deleted.ok()) {
-            keep = false;
-            return Unavailable();
-          }
-          if (!deleted.value()) return ErrorResponse(NotFound("webhook_endpoint", id, "id"));
+  if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
+  std::string id(call.path.Get("id"));
+  common::Write(call, [id](Call& req) -> Translated {
+    return common::Translation{
+        NewCommand(req, service::DeleteEndpoint{id}),
+        Render(EndpointNotFound(id), [](const Outcome& o) {
           JsonWriter w;
-          w.BeginObject().Key("id").String(id).Key("object").String("webhook_endpoint");
+          w.BeginObject().Key("id").String(o.endpoint->id).Key("object").String("webhook_endpoint");
           w.Key("deleted").Bool(true).EndObject();
           return Ok(w.Take());
-        });
+        })};
+  });
 }
 
 void ListEvents(Call& call) {
   Params p(call.params);
   if (auto e = p.Unknown(
           {"limit", "starting_after", "ending_before", "type", "created", "delivery_success"})) {
-    return call.Fail(*e);
+    return Fail(call, *e);
   }
-  store::EventListQuery q;
+  service::EventListQuery q;
   q.merchant_id = call.merchant_id;
   q.dialect = std::string(kDialect);
   auto limit = p.Integer("limit");
-  if (!limit.ok()) return call.Fail(limit.error());
+  if (!limit.ok()) return Fail(call, limit.error());
   if (limit.value()) {
     if (*limit.value() < 1 || *limit.value() > 100) {
-      return call.Fail(Invalid("limit", "limit must be between 1 and 100."));
+      return Fail(call, Invalid("limit", "limit must be between 1 and 100."));
     }
     q.limit = static_cast<int>(*limit.value());
   }
@@ -252,10 +235,10 @@ void ListEvents(Call& call) {
        {std::pair{"starting_after", &q.starting_after},
         std::pair{"ending_before", &q.ending_before}, std::pair{"type", &q.type}}) {
     auto v = p.String(name, 255);
-    if (!v.ok()) return call.Fail(v.error());
+    if (!v.ok()) return Fail(call, v.error());
     *target = v.value().value_or("");
   }
-  auto page = call.engine.store().ListEvents(q);
+  auto page = call.engine.reads().Events(q);
   if (!page.ok()) return call.reply(Unavailable());
   std::string body = R"({"object":"list","data":[)";
   for (std::size_t i = 0; i < page.value().events.size(); ++i) {
@@ -269,37 +252,37 @@ void ListEvents(Call& call) {
 }
 
 // The event named by the path, in this dialect; replies itself when there is none.
-std::optional<store::OutboxEvent> ReadEvent(Call& call) {
+std::optional<service::OutboxEvent> ReadEvent(Call& call) {
   std::string id(call.path.Get("id"));
-  auto e = call.engine.store().ReadEvent(call.merchant_id, id);
+  auto e = call.engine.reads().Event(call.merchant_id, id, kDialect);
   if (!e.ok()) {
     call.reply(Unavailable());
     return std::nullopt;
   }
-  if (!e.value() || e.value()->dialect != kDialect) {
-    call.Fail(NotFound("event", id, "id"));
+  if (!e.value()) {
+    Fail(call, NotFound("event", id, "id"));
     return std::nullopt;
   }
   return *e.value();
 }
 
 void GetEvent(Call& call) {
-  if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
+  if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
   if (auto e = ReadEvent(call)) call.reply(Ok(e->body));
 }
 
 // refundd's own: the event's deliveries and every attempt of each.
 void EventDeliveries(Call& call) {
-  if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
+  if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
   auto e = ReadEvent(call);
   if (!e) return;
-  store::Store& store = call.engine.store();
-  auto deliveries = store.ListDeliveries(call.merchant_id, e->id);
+  service::Reads& reads = call.engine.reads();
+  auto deliveries = reads.Deliveries(call.merchant_id, e->id);
   if (!deliveries.ok()) return call.reply(Unavailable());
   JsonWriter w;
   w.BeginObject().Key("object").String("list").Key("data").BeginArray();
-  for (const store::Delivery& d : deliveries.value()) {
-    auto attempts = store.ListDeliveryAttempts(d.id);
+  for (const service::Delivery& d : deliveries.value()) {
+    auto attempts = reads.DeliveryAttempts(d.id);
     if (!attempts.ok()) return call.reply(Unavailable());
     w.BeginObject();
     w.Key("id").String(d.id);
@@ -307,15 +290,15 @@ void EventDeliveries(Call& call) {
     w.Key("event").String(d.event_id);
     w.Key("webhook_endpoint").StringOrNull(d.endpoint_id);
     w.Key("url").String(d.url);
-    w.Key("status").String(store::DeliveryStatusName(d.status));
+    w.Key("status").String(service::DeliveryStatusName(d.status));
     w.Key("next_attempt_ms");
-    if (d.status == store::DeliveryStatus::kPending) {
+    if (d.status == service::DeliveryStatus::kPending) {
       w.Int(d.next_attempt_ms);
     } else {
       w.Null();
     }
     w.Key("attempts").BeginArray();
-    for (const store::DeliveryAttempt& a : attempts.value()) {
+    for (const service::DeliveryAttempt& a : attempts.value()) {
       w.BeginObject();
       w.Key("attempt").Int(a.attempt);
       w.Key("started_ms").Int(a.started_ms);
@@ -338,10 +321,10 @@ void EventDeliveries(Call& call) {
 
 // refundd's own: every delivery of the event is sent again (also dead or delivered ones).
 void RedeliverEvent(Call& call) {
-  if (auto ok = ParseNoParams(call.params); !ok.ok()) return call.Fail(ok.error());
+  if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
   auto e = ReadEvent(call);
   if (!e) return;
-  auto n = call.engine.store().RedeliverEvent(call.merchant_id, e->id, call.engine.clock().NowMs());
+  auto n = call.engine.reads().RedeliverEvent(call.merchant_id, e->id, call.engine.clock().NowMs());
   if (!n.ok()) return call.reply(Unavailable());
   JsonWriter w;
   w.BeginObject().Key("object").String("event_redelivery").Key("event").String(e->id);
@@ -353,42 +336,30 @@ void RedeliverEvent(Call& call) {
 void SettleRefund(Call& call, core::RefundStatus to) {
   Params p(call.params);
   auto unknown = to == core::RefundStatus::kFailed ? p.Unknown({"failure_reason"}) : p.Unknown({});
-  if (unknown) return call.Fail(*unknown);
+  if (unknown) return Fail(call, *unknown);
   auto reason =
       p.Enum("failure_reason", {"declined", "expired_or_canceled_card", "insufficient_funds",
                                 "lost_or_stolen_card", "merchant_request", "unknown"});
-  if (!reason.ok()) return call.Fail(reason.error());
-  std::string id(call.path.Get("id"));
-  auto existing = call.engine.store().ReadRefund(call.merchant_id, id);
-  if (!existing.ok()) return call.reply(Unavailable());
-  if (!existing.value() || existing.value()->dialect != kDialect) {
-    return call.Fail(NotFound("refund", id, "id"));
-  }
-  Write(call, [merchant = call.merchant_id, id, to, reason = reason.value().value_or("declined")](
-                  store::WriteTx& tx, int64_t now, bool& keep) {
-    auto r = service::TransitionRefund(tx, merchant, id, to, reason, now);
-    if (!r.ok()) return ErrorOf(r.error(), "refund", id, "id", nullptr, keep);
-    return Ok(RefundJson(r.value().refund));
+  if (!reason.ok()) return Fail(call, reason.error());
+  service::TransitionRefund op;
+  op.refund = service::Ref::Id(std::string(call.path.Get("id")));
+  op.to = to;
+  op.failure_reason = reason.value().value_or("declined");
+  common::Write(call, [op](Call& req) -> Translated {
+    return common::Translation{NewCommand(req, op),
+                               Render(NotFound("refund", op.refund.id, "id"), [](const Outcome& o) {
+                                 return Ok(RefundJson(*o.refund));
+                               })};
   });
 }
 
 void SucceedRefund(Call& call) { SettleRefund(call, core::RefundStatus::kSucceeded); }
 void FailRefund(Call& call) { SettleRefund(call, core::RefundStatus::kFailed); }
 
-bool ClaimsNative(const http::Request& request) {
-  std::string_view auth = request.Header("authorization");
-  return auth.starts_with("Bearer ") || auth.starts_with("Basic ");
-}
-
 }  // namespace
 
 void RegisterWebhookRoutes(http::Router& router, service::Engine& engine) {
-  struct Entry {
-    const char* method;
-    const char* pattern;
-    void (*handler)(Call&);
-  };
-  static constexpr Entry kRoutes[] = {
+  static constexpr RouteEntry kRoutes[] = {
       {"POST", "/v1/webhook_endpoints", CreateEndpoint},
       {"GET", "/v1/webhook_endpoints", ListEndpoints},
       {"GET", "/v1/webhook_endpoints/{id}", GetEndpoint},
@@ -402,10 +373,7 @@ void RegisterWebhookRoutes(http::Router& router, service::Engine& engine) {
       {"POST", "/v1/test_helpers/refunds/{id}/succeed", SucceedRefund},
       {"POST", "/v1/test_helpers/refunds/{id}/fail", FailRefund},
   };
-  for (const Entry& e : kRoutes) {
-    router.Add(http::Route{e.method, e.pattern, std::string(kDialect), ClaimsNative,
-                           /*fallback=*/true, Handle(engine, e.handler)});
-  }
+  AddRoutes(router, engine, kRoutes);
 }
 
 }  // namespace refundd::dialects::native
