@@ -4,6 +4,7 @@
 // Internal to the server.
 
 #include "base/utf8.h"
+#include "http/header_scan.h"
 #include "http/worker.h"
 
 namespace refundd::http::internal {
@@ -137,8 +138,13 @@ class Connection final : public ConnectionBase {
       phase_ = Phase::kIdle;
       deadline_ = Clock::now() + std::chrono::milliseconds(core_.options.idle_timeout_ms);
     }
+    // What is already buffered is the start of this request's header; the rest is scanned as it
+    // arrives (ScannedBuffer).
+    header_scan_.Reset();
+    header_scan_.Feed(std::string_view(static_cast<const char*>(buffer_.cdata().data()),
+                                       buffer_.size()));
     bhttp::async_read_header(
-        stream_, buffer_, *parser_,
+        stream_, scanned_buffer_, *parser_,
         [this, self = shared_from_this()](error_code ec, std::size_t) { OnHeader(ec); });
   }
 
@@ -146,6 +152,19 @@ class Connection final : public ConnectionBase {
     if (phase_ == Phase::kClosed) return;
     if (ec) return OnReadError(ec);
     phase_ = Phase::kReading;
+    // RFC 9112 requires a 400 for both; Beast's parser accepts them.
+    std::string_view problem;
+    if (header_scan_.folded()) {
+      problem = "The request folds a header line (obsolete line folding).";
+    } else if (parser_->get().version() >= 11) {
+      const auto hosts = parser_->get().equal_range(bhttp::field::host);
+      const auto count = static_cast<std::size_t>(std::distance(hosts.first, hosts.second));
+      const std::string_view first = count == 0 ? "" : std::string_view(hosts.first->value());
+      problem = HostProblem(count, first);
+    }
+    if (!problem.empty()) {
+      return Write(RefusalResponse(400, "bad_request", std::string(problem)), Ending::kLinger);
+    }
     if (parser_->is_done()) return OnRequest();
     auto read_body = [this, self = shared_from_this()](error_code read_ec, std::size_t) {
       if (phase_ == Phase::kClosed) return;
@@ -407,6 +426,8 @@ class Connection final : public ConnectionBase {
   bool head_ = false;
   Ending ending_ = Ending::kKeepAlive;
   beast::flat_buffer buffer_;
+  HeaderScan header_scan_;
+  ScannedBuffer scanned_buffer_{buffer_, header_scan_};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string out_head_;
   std::string out_body_;

@@ -1,7 +1,8 @@
 // Proves that the real server, wired to every dialect's error spaces as app/main.cc wires it,
-// answers its own refusals (413 body too large, 431 headers too large, 400 bad path escape, 408
-// too slow) in the error shape of the dialect that owns the path, with the server's status, and
-// keeps the Stripe shape when it did not read the path or no dialect claims the request.
+// answers its own refusals (413 body too large, 431 headers too large, 400 bad path escape, no
+// Host or a folded header line, 408 too slow) in the error shape of the dialect that owns the
+// path, with the server's status, and keeps the Stripe shape when it did not read the path or no
+// dialect claims the request.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -194,6 +195,36 @@ TEST_F(Refused, ARequestTooSlowIs408InTheDialectsShape) {
               408, Shape::kD24, "702", "slow D24 request");
   ExpectShape(Exchange(port, "POST /pos/v1/refund HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n"),
               408, Shape::kKushki, "K408", "slow Kushki headers");
+}
+
+// RFC 9112's 400s (no Host in HTTP/1.1, a folded header line) come after the header is read, so
+// the dialect that owns the path renders them.
+TEST_F(Refused, AMissingHostOrAFoldedHeaderIs400InTheDialectsShape) {
+  uint16_t port = Start();
+  struct Case {
+    const char* start;    // request line and the headers that pick the dialect
+    Shape shape;
+    const char* code;
+  };
+  const std::vector<Case> cases = {
+      {"POST /pos/v1/refund HTTP/1.1\r\n", Shape::kKushki, "K400"},
+      {"POST /card/v1/charges HTTP/1.1\r\n", Shape::kKushki, "K400"},
+      {"POST /v3/refunds HTTP/1.1\r\n", Shape::kD24, "202"},
+      {"POST /partner-connect/transactions/refund HTTP/1.1\r\n", Shape::kUtgl, "BAD_REQUEST"},
+      {"POST /v1/payments HTTP/1.1\r\n", Shape::kRapyd, "ERROR_INVALID_HTTP_REQUEST"},
+      {"POST /v1/refunds HTTP/1.1\r\nAuthorization: Bearer sk_test_x\r\n", Shape::kStripe,
+       "bad_request"},
+  };
+  for (const Case& c : cases) {
+    const std::string tail = "Content-Length: 2\r\n\r\n{}";
+    ExpectShape(Exchange(port, std::string(c.start) + tail), 400, c.shape, c.code,
+                std::string("no Host: ") + c.start);
+    ExpectShape(Exchange(port, std::string(c.start) + "Host: t\r\nX-Folded: a\r\n b\r\n" + tail),
+                400, c.shape, c.code, std::string("folded: ") + c.start);
+  }
+  ExpectShape(Exchange(port, "POST /v1/refunds HTTP/1.1\r\n" + std::string(kRapyd) +
+                                 "Content-Length: 2\r\n\r\n{}"),
+              400, Shape::kRapyd, "ERROR_INVALID_HTTP_REQUEST", "no Host: Rapyd refund");
 }
 
 TEST_F(Refused, WithoutAPathTheAnswerIsStripeShaped) {

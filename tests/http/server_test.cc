@@ -1,6 +1,7 @@
 // Proves that the real server, on a real socket, keeps connections alive, answers its transport
-// limits itself (413, 431, 408, 400, 503), delivers answers given later from another thread (also
-// during a graceful Stop), and serves HTTPS.
+// limits itself (413, 431, 408, 400, 503), refuses what RFC 9112 refuses (no Host, folded header
+// lines), delivers answers given later from another thread (also during a graceful Stop), and
+// serves HTTPS.
 
 #include "http/server.h"
 
@@ -33,6 +34,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+
+#include "http/header_scan.h"
 
 namespace refundd::http {
 namespace {
@@ -375,6 +378,90 @@ TEST(Server, MalformedRequestIs400) {
     EXPECT_TRUE(client.WaitClosed()) << request;
   }
   EXPECT_EQ(responder.calls(), 0);
+}
+
+// RFC 9112 section 3.2: an HTTP/1.1 request without exactly one valid Host is a 400; section 5.2:
+// so is a header line folded onto the one before it (Beast's parser accepts and joins it).
+TEST(Server, Http11WithoutAValidHostOrWithAFoldedHeaderIs400) {
+  DelayedResponder responder(milliseconds(0));
+  RunningServer server(TestOptions(), responder.handler());
+  const char* requests[] = {
+      "GET /x HTTP/1.1\r\n\r\n",
+      "GET /x HTTP/1.1\r\nX-Test: a\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: a/b\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: a b\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: t\r\nX-Test: a\r\n b\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: t\r\nX-Test: a\r\n\tb\r\n\r\n",
+      "GET /x HTTP/1.0\r\nHost: t\r\nX-Test: a\r\n b\r\n\r\n",
+      "POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\nab",
+  };
+  for (const char* request : requests) {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.Send(request));
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value()) << request;
+    EXPECT_EQ(response->status, 400) << request;
+    EXPECT_EQ(ErrorCode(*response), "bad_request") << request;
+    EXPECT_EQ(response->Header("connection"), "close") << request;
+    EXPECT_TRUE(client.WaitClosed()) << request;
+  }
+  EXPECT_EQ(responder.calls(), 0);
+}
+
+TEST(Server, HostRulesAcceptWhatTheRfcAllows) {
+  DelayedResponder responder(milliseconds(0));
+  RunningServer server(TestOptions(), responder.handler());
+  const char* requests[] = {
+      "GET /x HTTP/1.0\r\n\r\n",  // HTTP/1.0 needs no Host
+      "GET /x HTTP/1.1\r\nHost:\r\n\r\n",  // an empty Host is allowed
+      "GET /x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+      "GET /x HTTP/1.1\r\nhost: [::1]:80\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: t\r\nX-Test: a b\r\n\r\n",  // a space inside a value
+  };
+  for (const char* request : requests) {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.Send(request));
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value()) << request;
+    EXPECT_EQ(response->status, 200) << request;
+  }
+}
+
+// A fold is found however the bytes arrive: here one byte at a time, and split at every point.
+TEST(HeaderScan, FindsAFoldInChunksOfAnySizeAndStopsAtTheEndOfTheHeader) {
+  const std::string folded = "GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n";
+  const std::string plain = "GET / HTTP/1.1\r\nHost: t\r\nX: a b\r\n\r\nbody\r\n more";
+  for (std::size_t split = 0; split <= folded.size(); ++split) {
+    internal::HeaderScan scan;
+    scan.Feed(std::string_view(folded).substr(0, split));
+    scan.Feed(std::string_view(folded).substr(split));
+    EXPECT_TRUE(scan.folded()) << split;
+  }
+  internal::HeaderScan scan;
+  for (char c : plain) scan.Feed(std::string_view(&c, 1));
+  EXPECT_FALSE(scan.folded());  // the body's " more" is after the header
+  scan.Reset();
+  scan.Feed("GET / HTTP/1.1\r\nHost: t\r\n\tX: a\r\n\r\n");
+  EXPECT_TRUE(scan.folded());
+}
+
+// The second request of a keep-alive connection, already buffered with the first, is scanned too.
+TEST(Server, AFoldedHeaderInAPipelinedRequestIs400) {
+  DelayedResponder responder(milliseconds(0));
+  RunningServer server(TestOptions(), responder.handler());
+  {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\na\r\n b"
+                            "GET /y HTTP/1.1\r\nHost: t\r\nX-Test: a\r\n b\r\n\r\n"));
+    auto first = client.Read();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->status, 200);  // a line break and a space in a body are not a fold
+    auto second = client.Read();
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->status, 400);
+  }
+  EXPECT_EQ(responder.calls(), 1);
 }
 
 TEST(Server, StalledRequestIs408WithinTheTimeout) {
