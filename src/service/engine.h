@@ -1,10 +1,11 @@
 #pragma once
 // The Engine sequences I/O for every dialect: it authenticates credentials (cached in memory),
-// and runs idempotent writes through the store's group-commit writer. It knows no dialect: each
-// caller passes the dialect's own answers (its 409, its idempotency error, its 503).
+// and executes commands (service/command.h) once per idempotency key through the store's
+// group-commit writer. It knows no dialect and no wire format: it hands back Outcomes, and each
+// dialect renders its own answer from them (src/dialects/common/kit.h).
 //
-// Thread-safe. Replies are invoked from the store's writer thread (after the commit) or from the
-// calling thread (immediate refusals); they must only post work elsewhere.
+// Thread-safe. Submission::done is invoked from the store's threads (after the commit) or from the
+// calling thread (in flight); it must only post work elsewhere.
 
 #include <cstdint>
 #include <functional>
@@ -17,7 +18,6 @@
 
 #include "base/clock.h"
 #include "core/merchant.h"
-#include "http/message.h"
 #include "service/command.h"
 #include "service/reads.h"
 #include "store/store.h"
@@ -31,29 +31,6 @@ struct EngineOptions {
   // When set (it must outlive the Engine), every write runs under a LifecycleTx: refunds get the
   // processor's answer and every refund change its outbox events, in the write's transaction.
   const Lifecycle* lifecycle = nullptr;
-};
-
-// The answers a dialect gives when the Engine, not the use case, decides.
-struct DialectAnswers {
-  std::function<http::Response()> in_flight;     // same key, first request still running
-  std::function<http::Response()> key_mismatch;  // same key, different request
-  std::function<http::Response()> unavailable;   // the store failed; nothing was written
-  std::function<void(http::Response&)> mark_replay = [](http::Response&) {};
-};
-
-struct WriteCall {
-  std::string merchant_id;
-  std::string idempotency_key;  // "" when the request has none
-  std::string fingerprint;      // RequestFingerprint() of the request (used with a key)
-  // The payment `run` will lock, when known before it runs ("" when not): a hint for the store
-  // (WriteJob::lock_payment_id); a wrong one costs time, never correctness.
-  std::string lock_payment_id;
-  // Runs on the writer inside the transaction and produces the response. Set `keep` to false to
-  // roll back this call's writes (store errors); the response is then not remembered for the key
-  // and the client gets answers.unavailable().
-  std::function<http::Response(store::WriteTx& tx, int64_t now_ms, bool& keep)> run;
-  const DialectAnswers* answers = nullptr;  // must outlive the call (dialects keep them static)
-  http::Reply reply;
 };
 
 // Why a submitted command has no Outcome.
@@ -95,11 +72,6 @@ class Engine {
   // of the process (credentials are only ever added); misses go to the store each time.
   std::optional<core::Credential> Authenticate(const std::string& dialect,
                                                const std::string& lookup);
-
-  // Runs `call` once per idempotency key: the first time through the writer; again with the same
-  // request, the stored response byte for byte (answers->mark_replay applied); with a different
-  // request, answers->key_mismatch; while the first is still queued or running, answers->in_flight.
-  void Write(WriteCall call);
 
   // Executes `submission.command` once per idempotency key, in the writer's group commit: the
   // first time through Execute (service/execute.h); again with the same request, the stored

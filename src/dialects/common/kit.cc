@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "service/fingerprint.h"
+#include "dialects/common/fingerprint.h"
 
 namespace refundd::dialects::common {
 
@@ -86,7 +86,7 @@ void Write(Call& call, std::string key, Translator translate) {
   if (key.size() > call.spec.idempotency_key_max) return call.Answer(call.spec.key_too_long());
   std::string fingerprint;
   if (!key.empty()) {
-    fingerprint = service::RequestFingerprint(call.request.method, call.request.path, call.params);
+    fingerprint = RequestFingerprint(call.request.method, call.request.path, call.params);
   }
   auto w = std::make_shared<InFlight>(
       InFlight{std::move(call), std::move(translate), std::move(key), std::move(fingerprint), 0});

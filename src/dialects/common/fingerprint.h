@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace refundd::service {
+namespace refundd::dialects::common {
 
 std::string RequestFingerprint(std::string_view method, std::string_view path,
                                const boost::json::value& params);
 
-}  // namespace refundd::service
+}  // namespace refundd::dialects::common

@@ -1,4 +1,4 @@
-#include "service/fingerprint.h"
+#include "dialects/common/fingerprint.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -7,7 +7,7 @@
 #include "crypto/crypto.h"
 #include "http/body.h"
 
-namespace refundd::service {
+namespace refundd::dialects::common {
 
 namespace {
 void Canonical(const boost::json::value& v, std::string& out) {
@@ -66,4 +66,4 @@ std::string RequestFingerprint(std::string_view method, std::string_view path,
   return crypto::Sha256Hex(text);
 }
 
-}  // namespace refundd::service
+}  // namespace refundd::dialects::common
