@@ -139,7 +139,6 @@ class Client {
   // Whether the answer says the key is taken by another request. Rapyd and UTGL still store a
   // validation refusal under its key (issue 19, fault 4, open): the corrected request with that
   // key is refused so; the simulator allows that answer for them until it is fixed.
-  virtual bool IsKnownKeyClaimedByValidation(const Answer&) const { return false; }
   // The internal id of the payment a request of Pay() created, from the store.
   static std::string FindInternal(Node& node, const std::string& merchant, const std::string& kind,
                                   const std::string& alias) {
@@ -470,9 +469,6 @@ class UtglClient final : public Client {
 
   // Over what remains: AMOUNT_EXCEEDS_REFUNDABLE; once nothing remains the transaction is
   // "refunded" and any refund is INVALID_TRANSACTION_STATE.
-  bool IsKnownKeyClaimedByValidation(const Answer& a) const override {
-    return HasCode(a, 422, "IDEMPOTENCY_KEY_REUSED");
-  }
   bool IsOverRefund(const Answer& a) const override {
     return HasCode(a, 422, "AMOUNT_EXCEEDS_REFUNDABLE") ||
            HasCode(a, 409, "INVALID_TRANSACTION_STATE");
@@ -528,10 +524,6 @@ class RapydClient final : public Client {
     return {r, malformed};
   }
 
-  bool IsKnownKeyClaimedByValidation(const Answer& a) const override {
-    return a.status == 400 &&
-           a.body.find("\"error_code\":\"ERROR_IDEMPOTENCY_KEY_REUSED\"") != std::string::npos;
-  }
   bool IsOverRefund(const Answer& a) const override {
     return a.status == 400 &&
            (a.body.find("\"error_code\":\"ERROR_CREATE_REFUND\"") != std::string::npos ||
@@ -688,10 +680,7 @@ class Simulation {
       s.request = fixed.request;
       a = node_->Send(c.Prepare(fixed.request));
       ++keys_per_payment_[i];
-      if (c.IsKnownKeyClaimedByValidation(a)) {
-        --keys_per_payment_[i];  // refused: nothing ran, and there is no answer to replay
-        return;
-      } else if (remaining >= 1 && !c.IsSuccess(a)) {
+      if (remaining >= 1 && !c.IsSuccess(a)) {
         Fail("the corrected request after a validation refusal got " + std::to_string(a.status) +
              ": " + a.body);
       }
