@@ -144,18 +144,9 @@ int Serve(Options& o) {
   delivery_options.retry.give_up_after_ms =
       static_cast<int64_t>(o.webhook_give_up_hours * 3600.0 * 1000.0);
   webhooks::Deliverer deliverer(*store, formats, webhook_client, clock, delivery_options);
-  // A backend that does not implement the lifecycle's part of the contract yet (store/outbox.h)
-  // serves as before the lifecycle: refunds succeed at once and no webhooks are sent.
-  const bool lifecycle_supported = store->NextRefundActionDueMs().ok();
-  if (!lifecycle_supported) {
-    std::cerr << "refundd: this store does not support the refund lifecycle yet: refunds succeed "
-                 "at once and no webhooks are sent"
-              << std::endl;
-  }
-
   service::Engine engine(*store, clock,
                          service::EngineOptions{o.idempotency_ttl_hours * 3600 * 1000,
-                                                lifecycle_supported ? &lifecycle : nullptr});
+                                                &lifecycle});
   http::Router router;
   router.Add(http::Route{"GET", "/healthz", "none", nullptr, true,
                          [](http::Request&&, http::PathParams, http::Reply reply) {
@@ -179,10 +170,8 @@ int Serve(Options& o) {
     return 1;
   }
 
-  if (lifecycle_supported) {
-    lifecycle_worker.Start();
-    deliverer.Start();
-  }
+  lifecycle_worker.Start();
+  deliverer.Start();
 
   // Expired idempotency keys are purged in the background, every few minutes.
   std::mutex mu;

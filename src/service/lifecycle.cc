@@ -165,25 +165,25 @@ void LifecycleTx::Remember(const core::Payment& payment) {
 
 store::StoreResult<std::optional<core::Payment>> LifecycleTx::LoadPaymentForUpdate(
     const std::string& merchant_id, const std::string& payment_id) {
-  auto r = inner_.LoadPaymentForUpdate(merchant_id, payment_id);
+  auto r = target().LoadPaymentForUpdate(merchant_id, payment_id);
   if (r.ok() && r.value()) Remember(*r.value());
   return r;
 }
 
 store::StoreResult<bool> LifecycleTx::InsertPayment(const core::Payment& payment) {
-  auto r = inner_.InsertPayment(payment);
+  auto r = target().InsertPayment(payment);
   if (r.ok() && r.value()) Remember(payment);
   return r;
 }
 
 store::StoreResult<bool> LifecycleTx::UpdatePayment(const core::Payment& payment) {
-  auto r = inner_.UpdatePayment(payment);
+  auto r = target().UpdatePayment(payment);
   if (r.ok() && r.value()) Remember(payment);
   return r;
 }
 
 store::StoreResult<bool> LifecycleTx::InsertRefund(const core::Refund& refund) {
-  auto r = inner_.InsertRefund(refund);
+  auto r = target().InsertRefund(refund);
   if (r.ok()) changes_.push_back(Noted{refund, std::nullopt});
   return r;
 }
@@ -200,11 +200,11 @@ store::StoreResult<bool> LifecycleTx::UpdateRefund(const core::Refund& refund) {
     }
   }
   if (!before) {
-    auto loaded = inner_.LoadRefund(refund.merchant_id, refund.id);
+    auto loaded = target().LoadRefund(refund.merchant_id, refund.id);
     if (!loaded.ok()) return Err(loaded.error());
     if (loaded.value()) before = loaded.value()->status;
   }
-  auto r = inner_.UpdateRefund(refund);
+  auto r = target().UpdateRefund(refund);
   if (!r.ok() || !r.value() || !before) return r;
   if (*before != refund.status) {
     changes_.push_back(Noted{refund, before});
@@ -230,7 +230,7 @@ store::StoreResult<bool> LifecycleTx::Flush(int64_t now_ms) {
       CHECK(loaded.value().has_value());  // refunds reference their payment
       known = payments_.find(n.refund.merchant_id + "/" + n.refund.payment_id);
     }
-    auto published = lifecycle_.Publish(inner_, n.refund, known->second, n.from, now_ms);
+    auto published = lifecycle_.Publish(target(), n.refund, known->second, n.from, now_ms);
     if (!published.ok()) return published;
     // A transition nobody scheduled was made by hand: the processor's watch ends.
     if (n.from && !schedule_.count(n.refund.id)) {
@@ -239,10 +239,10 @@ store::StoreResult<bool> LifecycleTx::Flush(int64_t now_ms) {
   }
   for (const auto& [refund_id, planned] : schedule_) {
     if (planned.action) {
-      auto r = inner_.PutRefundAction(*planned.action);
+      auto r = target().PutRefundAction(*planned.action);
       if (!r.ok()) return r;
     } else if (!CreatedInThisJob(refund_id)) {  // a refund created here has no action to delete
-      auto r = inner_.DeleteRefundAction(planned.merchant_id, refund_id);
+      auto r = target().DeleteRefundAction(planned.merchant_id, refund_id);
       if (!r.ok()) return Err(r.error());
     }
   }

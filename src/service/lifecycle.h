@@ -31,6 +31,7 @@
 #include "core/refund.h"
 #include "processor/processor.h"
 #include "store/store.h"
+#include "store/write_tx_wrapper.h"
 #include "webhooks/backoff.h"
 #include "webhooks/format.h"
 
@@ -84,10 +85,10 @@ class Lifecycle {
   const LifecycleOptions options_;
 };
 
-class LifecycleTx final : public store::WriteTx {
+class LifecycleTx final : public store::WriteTxWrapper {
  public:
   LifecycleTx(store::WriteTx& inner, const Lifecycle& lifecycle)
-      : inner_(inner), lifecycle_(lifecycle) {}
+      : WriteTxWrapper(inner), lifecycle_(lifecycle) {}
 
   // The LifecycleTx behind `tx`, or nullptr when `tx` is a plain transaction.
   static LifecycleTx* Of(store::WriteTx& tx) { return dynamic_cast<LifecycleTx*>(&tx); }
@@ -99,7 +100,8 @@ class LifecycleTx final : public store::WriteTx {
   // Publishes every noted change and applies the actions. Call once, at the end of the job.
   store::StoreResult<bool> Flush(int64_t now_ms);
 
-  // WriteTx: forwarded to the inner transaction; refund inserts and updates are noted.
+  // WriteTx: everything not overridden here goes to the inner transaction (WriteTxWrapper);
+  // refund inserts and updates are noted.
   store::StoreResult<bool> InsertRefund(const core::Refund& refund) override;
   store::StoreResult<bool> UpdateRefund(const core::Refund& refund) override;
 
@@ -109,67 +111,12 @@ class LifecycleTx final : public store::WriteTx {
       const std::string& merchant_id, const std::string& payment_id) override;
   store::StoreResult<bool> InsertPayment(const core::Payment& payment) override;
   store::StoreResult<bool> UpdatePayment(const core::Payment& payment) override;
-  store::StoreResult<std::optional<core::Refund>> LoadRefund(
-      const std::string& merchant_id, const std::string& refund_id) override {
-    return inner_.LoadRefund(merchant_id, refund_id);
-  }
-  store::StoreResult<std::optional<std::string>> FindAlias(const std::string& merchant_id,
-                                                           const std::string& kind,
-                                                           const std::string& alias) override {
-    return inner_.FindAlias(merchant_id, kind, alias);
-  }
-  store::StoreResult<bool> InsertAlias(const store::Alias& alias) override {
-    return inner_.InsertAlias(alias);
-  }
-  store::StoreResult<std::optional<core::IdempotencyRecord>> LoadIdempotency(
-      const std::string& merchant_id, const std::string& key) override {
-    return inner_.LoadIdempotency(merchant_id, key);
-  }
-  store::StoreResult<std::optional<core::IdempotencyRecord>> ClaimIdempotency(
-      const std::string& merchant_id, const std::string& key, int64_t now_ms) override {
-    return inner_.ClaimIdempotency(merchant_id, key, now_ms);
-  }
-  store::StoreResult<bool> PutIdempotency(const core::IdempotencyRecord& record) override {
-    return inner_.PutIdempotency(record);
-  }
-  store::StoreResult<bool> PutRefundAction(const store::RefundAction& action) override {
-    return inner_.PutRefundAction(action);
-  }
-  store::StoreResult<bool> DeleteRefundAction(const std::string& merchant_id,
-                                              const std::string& refund_id) override {
-    return inner_.DeleteRefundAction(merchant_id, refund_id);
-  }
-  store::StoreResult<bool> InsertEvent(const store::OutboxEvent& event) override {
-    return inner_.InsertEvent(event);
-  }
-  store::StoreResult<bool> InsertDelivery(const store::Delivery& delivery) override {
-    return inner_.InsertDelivery(delivery);
-  }
-  store::StoreResult<std::vector<store::WebhookEndpoint>> LoadWebhookEndpoints(
-      const std::string& merchant_id, const std::string& dialect) override {
-    return inner_.LoadWebhookEndpoints(merchant_id, dialect);
-  }
-  store::StoreResult<std::optional<store::WebhookEndpoint>> LoadWebhookEndpoint(
-      const std::string& merchant_id, const std::string& endpoint_id) override {
-    return inner_.LoadWebhookEndpoint(merchant_id, endpoint_id);
-  }
-  store::StoreResult<bool> InsertWebhookEndpoint(const store::WebhookEndpoint& endpoint) override {
-    return inner_.InsertWebhookEndpoint(endpoint);
-  }
-  store::StoreResult<bool> UpdateWebhookEndpoint(const store::WebhookEndpoint& endpoint) override {
-    return inner_.UpdateWebhookEndpoint(endpoint);
-  }
-  store::StoreResult<bool> DeleteWebhookEndpoint(const std::string& merchant_id,
-                                                 const std::string& endpoint_id) override {
-    return inner_.DeleteWebhookEndpoint(merchant_id, endpoint_id);
-  }
 
  private:
   struct Noted {
     core::Refund refund;  // as last written
     std::optional<core::RefundStatus> from;
   };
-  store::WriteTx& inner_;
   const Lifecycle& lifecycle_;
   std::vector<Noted> changes_;
   struct Planned {

@@ -249,6 +249,3 @@ def lifecycle_server(extra=()):
     return Refundd(LIFECYCLE_ARGS + list(extra)).start()
 
 
-def lifecycle_supported(server):
-    """False when the store backend does not run the lifecycle (refundd says so at start)."""
-    return "does not support the refund lifecycle" not in server.stderr_text()

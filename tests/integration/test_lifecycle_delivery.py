@@ -11,7 +11,7 @@ import time
 import unittest
 
 from harness import Refundd
-from lifecycle_helpers import (LIFECYCLE_ARGS, Receiver, cli_json, lifecycle_supported, poll,
+from lifecycle_helpers import (LIFECYCLE_ARGS, Receiver, cli_json, poll,
                                verify_stripe, webhooks_set)
 from test_d24 import D24
 
@@ -37,8 +37,6 @@ class NeverLost(unittest.TestCase):
         self.server = Refundd(LIFECYCLE_ARGS).start()
         self.addCleanup(self.receiver.close)
         self.addCleanup(self.server.cleanup)
-        if not lifecycle_supported(self.server):
-            raise unittest.SkipTest("the store backend does not run the lifecycle")
 
     def test_every_event_arrives_through_failures_and_a_kill(self):
         api = self.server.client()
@@ -137,8 +135,6 @@ class DeadLetters(unittest.TestCase):
                           "1000"]).start()
         self.addCleanup(receiver.close)
         self.addCleanup(server.cleanup)
-        if not lifecycle_supported(server):
-            raise unittest.SkipTest("the store backend does not run the lifecycle")
         api = server.client()
         api.ok(api.post("/v1/webhook_endpoints", {"url": receiver.url("/dead"),
                                                   "enabled_events": ["refund.created"]}), "ep")

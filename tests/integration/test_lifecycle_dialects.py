@@ -13,7 +13,7 @@ import unittest
 
 from kushki_helpers import CARD_DETAILS, Kushki, new_id, online_amount, pos_amount
 from lifecycle_helpers import (CARDS, SETTLE_MS, WORDS, Receiver, lifecycle_server,
-                               lifecycle_supported, poll, settle, verify_kushki, verify_rapyd,
+                               poll, settle, verify_kushki, verify_rapyd,
                                verify_utgl, webhooks_set)
 from test_d24 import D24
 from test_rapyd import Rapyd
@@ -27,11 +27,6 @@ def setUpModule():
     global SERVER, RECEIVER
     RECEIVER = Receiver()
     SERVER = lifecycle_server()
-    if not lifecycle_supported(SERVER):
-        SERVER.stop()
-        SERVER.cleanup()
-        RECEIVER.close()
-        raise unittest.SkipTest("the store backend does not run the lifecycle")
 
 
 def tearDownModule():

@@ -9,8 +9,8 @@ import time
 import unittest
 
 from harness import Refundd
-from lifecycle_helpers import (SETTLE_MS, Receiver, lifecycle_server, lifecycle_supported, poll,
-                               settle, verify_stripe)
+from lifecycle_helpers import (SETTLE_MS, Receiver, lifecycle_server, poll, settle,
+                               verify_stripe)
 
 
 def object_id(hook):
@@ -23,10 +23,6 @@ class NativeLifecycle(unittest.TestCase):
     def setUpClass(cls):
         cls.receiver = Receiver()
         cls.server = lifecycle_server()
-        if not lifecycle_supported(cls.server):
-            cls.server.stop()
-            cls.server.cleanup()
-            raise unittest.SkipTest("the store backend does not run the lifecycle")
         cls.api = cls.server.client()
         r = cls.api.post("/v1/webhook_endpoints", {"url": cls.receiver.url("/native"),
                                                    "enabled_events": ["*"]})
@@ -305,8 +301,6 @@ class PrivateTargets(unittest.TestCase):
         receiver = Receiver()
         server = Refundd(["--settle-delay-ms", "100", "--retry-time-scale", "0.0002"]).start()
         try:
-            if not lifecycle_supported(server):
-                raise unittest.SkipTest("the store backend does not run the lifecycle")
             api = server.client()
             api.ok(api.post("/v1/webhook_endpoints", {"url": receiver.url(),
                                                       "enabled_events": ["*"]}), "create")

@@ -1,4 +1,5 @@
-// The Store contract suite: every backend must pass it. It proves scoping by merchant, the
+// The Store contract suite: every backend must pass it (SQLite, the in-memory store, and
+// PostgreSQL when REFUNDD_TEST_PG_URL names a server). It proves scoping by merchant, the
 // per-job savepoints of group commit, idempotency records, paging, concurrent refunds on one
 // payment, and that committed data survives closing and reopening.
 #include <gtest/gtest.h>
@@ -8,11 +9,15 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "core/money.h"
+#include "store/memory/memory_store.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -45,12 +50,29 @@ std::unique_ptr<Store> OpenPostgres(const std::string& location) {
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
+// The in-memory store keeps a location's disk while the location's directory lives (a marker
+// file in it), so that Reopen() finds it and a fresh directory gets a fresh disk.
+std::unique_ptr<Store> OpenMemory(const std::string& location) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<memory::MemoryDisk>> disks;
+  std::lock_guard lock(mu);
+  const std::filesystem::path marker = std::filesystem::path(location) / "memory-disk";
+  std::shared_ptr<memory::MemoryDisk>& disk = disks[location];
+  if (!disk || !std::filesystem::exists(marker)) {
+    disk = memory::NewDisk();
+    std::ofstream{marker};
+  }
+  return memory::MemoryStore::Open(disk);
+}
+
 std::vector<Backend> Backends() {
-  std::vector<Backend> out = {{"sqlite", [](const std::string& dir) -> std::unique_ptr<Store> {
+  std::vector<Backend> out = {{"sqlite",
+                               [](const std::string& dir) -> std::unique_ptr<Store> {
                                  auto s = sqlite::SqliteStore::Open(dir + "/refundd.db");
                                  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error());
                                  return s.ok() ? std::move(s).value() : nullptr;
-                               }}};
+                               }},
+                              {"memory", OpenMemory}};
   if (std::getenv("REFUNDD_TEST_PG_URL")) out.push_back({"postgres", OpenPostgres});
   return out;
 }
