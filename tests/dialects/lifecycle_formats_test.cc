@@ -451,7 +451,9 @@ TEST(LifecycleBodies, ASnapshotThatDoesNotDecodeIsAnErrorNotACrash) {
     for (const webhooks::Format* format : All().All()) {
       auto body = webhooks::RenderEventBody(format, row);
       EXPECT_FALSE(body.ok()) << format->dialect() << " rendered " << text;
-      if (!body.ok()) EXPECT_NE(body.error().find("does not decode"), std::string::npos);
+      if (!body.ok()) {
+        EXPECT_NE(body.error().find("does not decode"), std::string::npos) << body.error();
+      }
     }
   }
   EXPECT_FALSE(webhooks::RenderEventBody(nullptr, good).ok()) << "no format, no body";
