@@ -10,6 +10,7 @@
 #include "service/lifecycle.h"
 #include "service/refunds.h"
 #include "webhooks/client.h"
+#include "webhooks/event_body.h"
 
 namespace refundd::app {
 
@@ -183,13 +184,15 @@ int EventsShow(store::Store& store, const LifecycleCliArgs& a) {
                                           {"attempts", std::move(log)}});
   }
   const store::OutboxEvent& e = *event.value();
+  auto body = webhooks::RenderEventBody(AllFormats().Find(e.dialect), e);
+  if (!body.ok()) return Fail(body.error());
   json::object out{{"id", e.id},
                    {"dialect", e.dialect},
                    {"type", e.type},
                    {"object", e.object_id},
                    {"sequence", e.sequence},
                    {"created_ms", e.created_ms},
-                   {"body", e.body},
+                   {"body", body.value()},
                    {"deliveries", std::move(out_deliveries)}};
   std::cout << json::serialize(out) << std::endl;
   return 0;

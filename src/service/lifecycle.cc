@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/ids.h"
+#include "webhooks/event_body.h"
 
 namespace refundd::service {
 
@@ -115,13 +116,24 @@ store::StoreResult<bool> Lifecycle::Publish(store::WriteTx& tx, const core::Refu
   auto endpoints = tx.LoadWebhookEndpoints(refund.merchant_id, refund.dialect);
   if (!endpoints.ok()) return Err(endpoints.error());
   const webhooks::Change change{refund, payment, from, now_ms, endpoints.value()};
-  std::vector<webhooks::EventDraft> drafts = format->Render(change);
+  std::vector<webhooks::EventDraft> drafts = format->Events(change);
   if (drafts.empty()) return true;
   const std::vector<webhooks::RequestTarget> targets = format->RequestTargets(refund, payment);
+  // No body is rendered here: the row keeps the change, and delivery renders from it.
+  const webhooks::SnapshotWriter snapshot(change);
   for (webhooks::EventDraft& draft : drafts) {
-    store::OutboxEvent event{
-        draft.id, refund.merchant_id,    refund.dialect, draft.type, draft.object_id,
-        0,        std::move(draft.body), now_ms};
+    int endpoints_wanting = 0;
+    for (const store::WebhookEndpoint& e : endpoints.value()) {
+      endpoints_wanting += webhooks::Wants(e.enabled_events, draft.type) ? 1 : 0;
+    }
+    store::OutboxEvent event{draft.id,
+                             refund.merchant_id,
+                             refund.dialect,
+                             draft.type,
+                             draft.object_id,
+                             0,
+                             snapshot.For(draft, endpoints_wanting),
+                             now_ms};
     auto inserted = tx.InsertEvent(event);
     if (!inserted.ok()) return Err(inserted.error());
     auto deliver = [&](const std::string& endpoint_id, const std::string& url,

@@ -70,7 +70,8 @@ class Lifecycle {
                                                  const store::RefundAction& previous,
                                                  int64_t now_ms) const;
 
-  // Renders one change into events and deliveries inside `tx`.
+  // Writes one change's events (each with the snapshot its body is rendered from) and their
+  // deliveries inside `tx`.
   store::StoreResult<bool> Publish(store::WriteTx& tx, const core::Refund& refund,
                                    const core::Payment& payment,
                                    std::optional<core::RefundStatus> from, int64_t now_ms) const;

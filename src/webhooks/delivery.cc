@@ -5,6 +5,7 @@
 
 #include "base/ids.h"
 #include "base/thread_name.h"
+#include "webhooks/event_body.h"
 
 namespace refundd::webhooks {
 
@@ -128,6 +129,14 @@ void Deliverer::Attempt(const store::Delivery& d) {
   }
   const store::OutboxEvent& e = *event.value();
   const Format* format = formats_.Find(e.dialect);
+  // Rendered at every attempt, before signing, so the signature covers exactly the bytes sent;
+  // the snapshot is fixed, so every attempt sends the same bytes.
+  auto body = RenderEventBody(format, e);
+  if (!body.ok()) {
+    std::cerr << "refundd: webhook " << d.id << " is dead: " << body.error() << std::endl;
+    (void)store_.RecordDeliveryAttempt(Dead(d, now, body.error()));
+    return;
+  }
 
   SigningKeys keys;
   keys.merchant_id = d.merchant_id;
@@ -153,14 +162,14 @@ void Deliverer::Attempt(const store::Delivery& d) {
 
   OutboundRequest request;
   request.url = url;
-  request.body = e.body;
+  request.body = std::move(body).value();
   request.timeout_ms = options_.timeout_ms;
   request.headers = {{"X-Refundd-Event-Id", e.id},
                      {"X-Refundd-Event-Type", e.type},
                      {"X-Refundd-Event-Sequence", std::to_string(e.sequence)},
                      {"X-Refundd-Delivery-Attempt", std::to_string(d.attempts + 1)}};
   if (format) {
-    for (auto& h : format->Sign(url, e.body, now, keys)) request.headers.push_back(std::move(h));
+    for (auto& h : format->Sign(url, request.body, now, keys)) request.headers.push_back(std::move(h));
   }
   for (const auto& h : d.headers) request.headers.push_back(h);
 

@@ -2,7 +2,9 @@
 // The outbox's delivery loop: sends every pending delivery (store/outbox.h) to its target, signed
 // by its dialect's Format, and records each attempt. At least once: a delivery is marked delivered
 // only after a 2xx answer was recorded, so a crash in between sends it again later, with the same
-// event id (and the same body) for the receiver to deduplicate. Failed attempts are retried on the
+// event id (and the same body, rendered again from the event's snapshot: event_body.h) for the
+// receiver to deduplicate. An event whose snapshot does not decode is corruption: its delivery is
+// dead at once, with the reason logged and in the delivery log. Failed attempts are retried on the
 // schedule of backoff.h until the give-up age, then the delivery is dead (redeliverable by hand).
 //
 // Threads: one dispatcher claims due deliveries (store claims, leased for timeout + margin) and

@@ -5,9 +5,12 @@
 // signed. Adding a dialect to the lifecycle means one Format (src/dialects/<name>/webhooks.*) and
 // one line in dialects/registry.cc.
 //
-// Render() runs on the store's writer inside the transaction of the change (the event commits with
-// the change it reports); Sign() runs on a delivery thread at each attempt. Implementations are
-// pure and thread-safe: no I/O, no clock reads (times come in as arguments).
+// Events() runs on the store's writer inside the transaction of the change: it only names the
+// events (ids, types, what they are about), with no JSON, and the event row keeps a snapshot of the
+// change (event_body.h). Body() renders the exact bytes from that snapshot, off the writer: at each
+// delivery attempt and wherever an event is read back. Sign() runs on a delivery thread at each
+// attempt. Implementations are pure and thread-safe: no I/O, no clock reads (times come in as
+// arguments); Body() draws no random values either, so one snapshot always gives the same bytes.
 
 #include <cstdint>
 #include <map>
@@ -36,12 +39,30 @@ struct Change {
   const std::vector<store::WebhookEndpoint>& endpoints;
 };
 
-// One event a dialect emits for a change.
+// One event a dialect emits for a change: what the writer stores and routes by. Its body is not
+// here: Body() renders it later from the event's snapshot.
 struct EventDraft {
   std::string id;         // unique across merchants: receivers deduplicate by it
   std::string type;       // in the dialect's words
   std::string object_id;  // the refund or charge it is about (GET /v1/events?object_id=)
-  std::string body;       // the exact bytes every delivery sends
+  // What else the body carries that must be decided once, on the writer (a random value besides
+  // the event's id: Rapyd's trigger_operation_id); "" when nothing. Kept in the snapshot.
+  std::string extra = {};
+};
+
+// Everything one event's body is rendered from: the event, and the change it reports as it was
+// committed (decoded from the event row's snapshot).
+struct EventSnapshot {
+  std::string id;    // the event's
+  std::string type;  // the event's
+  core::Refund refund;
+  core::Payment payment;
+  std::optional<core::RefundStatus> from;  // as in Change
+  int64_t now_ms = 0;                      // when the change committed
+  // How many of the merchant's endpoints in the dialect took this event's type when it was
+  // written (Stripe's pending_webhooks).
+  int endpoints_wanting = 0;
+  std::string extra;  // EventDraft::extra
 };
 
 // A target the request itself named (D24's notification_url, Kushki's webhooks[]).
@@ -70,8 +91,10 @@ class Format {
   virtual std::string_view StateWord(core::RefundStatus status) const = 0;
   // Fills order.instrument, card_bin and card_last4 from the payment (what the sandbox reads).
   virtual void DescribeInstrument(const core::Payment& payment, processor::Order& order) const = 0;
-  // The events for one change, in order; none is fine.
-  virtual std::vector<EventDraft> Render(const Change& change) const = 0;
+  // The events for one change, in order; none is fine. Runs on the writer: no JSON.
+  virtual std::vector<EventDraft> Events(const Change& change) const = 0;
+  // The exact bytes of one event's body. Deterministic: the same snapshot, the same bytes.
+  virtual std::string Body(const EventSnapshot& event) const = 0;
   // Targets the refund's own request named; when there are any, they take the place of the
   // merchant's endpoints for this refund's events.
   virtual std::vector<RequestTarget> RequestTargets(const core::Refund& refund,

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "core/currency.h"
+#include "core/snapshot.h"
 #include "dialects/d24/translate.h"
 #include "dialects/kushki_common/attrs.h"
 #include "dialects/rapyd/auth.h"
 #include "dialects/rapyd/translate.h"
 #include "dialects/registry.h"
+#include "webhooks/event_body.h"
 #include "webhooks/signature.h"
 
 namespace refundd::dialects {
@@ -60,13 +62,45 @@ core::Refund RefundIn(std::string_view dialect, RefundStatus status) {
   return r;
 }
 
+// One event with its body, as a delivery sends it.
+struct Rendered {
+  std::string id;
+  std::string type;
+  std::string object_id;
+  std::string body;
+};
+
+// The row each event of `change` is written as (its snapshot), as Lifecycle::Publish writes it.
+std::vector<store::OutboxEvent> Rows(const webhooks::Format& format, const webhooks::Change& c) {
+  const webhooks::SnapshotWriter snapshot(c);
+  std::vector<store::OutboxEvent> out;
+  for (const webhooks::EventDraft& d : format.Events(c)) {
+    int wanting = 0;
+    for (const auto& e : c.endpoints) wanting += webhooks::Wants(e.enabled_events, d.type) ? 1 : 0;
+    out.push_back({d.id, c.refund.merchant_id, c.refund.dialect, d.type, d.object_id, 0,
+                   snapshot.For(d, wanting), c.now_ms});
+  }
+  return out;
+}
+
+// The events of one change, each body rendered from the snapshot its row keeps.
+std::vector<Rendered> Render(const webhooks::Format& format, const webhooks::Change& c) {
+  std::vector<Rendered> out;
+  for (const store::OutboxEvent& row : Rows(format, c)) {
+    auto body = webhooks::RenderEventBody(&format, row);
+    EXPECT_TRUE(body.ok()) << body.error();
+    out.push_back({row.id, row.type, row.object_id, body.ok() ? body.value() : ""});
+  }
+  return out;
+}
+
 std::vector<std::string> TypesFor(std::string_view dialect, std::optional<RefundStatus> from,
                                   RefundStatus to) {
   const core::Payment payment = PaymentIn(dialect);
   const core::Refund refund = RefundIn(dialect, to);
   const std::vector<store::WebhookEndpoint> endpoints;
   std::vector<std::string> out;
-  for (const auto& e : Of(dialect).Render({refund, payment, from, 1'700'000'000'000, endpoints})) {
+  for (const auto& e : Render(Of(dialect), {refund, payment, from, 1'700'000'000'000, endpoints})) {
     EXPECT_FALSE(e.id.empty());
     EXPECT_FALSE(e.body.empty());
     out.push_back(e.type);
@@ -284,7 +318,7 @@ TEST(LifecycleBodies, NativeEventsAreStripeEvents) {
   const core::Payment payment = PaymentIn("native");
   const core::Refund refund = RefundIn("native", S);
   const std::vector<store::WebhookEndpoint> endpoints;
-  auto events = Of("native").Render({refund, payment, P, 1'700'000'000'000, endpoints});
+  auto events = Render(Of("native"), {refund, payment, P, 1'700'000'000'000, endpoints});
   ASSERT_EQ(events.size(), 2u);
   const std::string& body = events[0].body;
   EXPECT_EQ(body.rfind("{\"id\":\"" + events[0].id + "\",\"object\":\"event\"", 0), 0u) << body;
@@ -302,12 +336,127 @@ TEST(LifecycleBodies, D24NotifiesTheRefundIdOnly) {
   ra.notification_url = "https://m.example/d24";
   refund.attrs = d24::EncodeRefundAttrs(ra);
   const std::vector<store::WebhookEndpoint> endpoints;
-  auto events = Of("d24").Render({refund, payment, P, 1, endpoints});
+  auto events = Render(Of("d24"), {refund, payment, P, 1, endpoints});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].body, R"({"refund_id":168284})");
   auto targets = Of("d24").RequestTargets(refund, payment);
   ASSERT_EQ(targets.size(), 1u);
   EXPECT_EQ(targets[0].url, "https://m.example/d24");
+}
+
+// A change with something in every field a body shows: metadata, the dialect's own attributes
+// (D24's refund_id and notification_url), a failure reason, parts.
+struct RichChange {
+  core::Payment payment;
+  core::Refund refund;
+  std::vector<store::WebhookEndpoint> endpoints;
+  RichChange(std::string_view dialect, RefundStatus to)
+      : payment(PaymentIn(dialect)), refund(RefundIn(dialect, to)) {
+    payment.metadata = {{"order", "42"}, {"note", "caf\u00e9 \"quoted\""}};
+    payment.pending_minor = to == P ? 300 : 0;
+    payment.refunded_minor = to == S ? 300 : 0;
+    payment.description = "a payment";
+    refund.metadata = {{"k", "v"}};
+    refund.reason = "requested_by_customer";
+    if (dialect == "d24") {
+      d24::RefundAttrs ra;
+      ra.refund_id = 168284;
+      ra.notification_url = "https://m.example/d24";
+      refund.attrs = d24::EncodeRefundAttrs(ra);
+    }
+    store::WebhookEndpoint all, one;
+    all.enabled_events = {"*"};
+    one.enabled_events = {"refund.updated"};
+    endpoints = {all, one};
+  }
+};
+
+TEST(LifecycleBodies, AStoredSnapshotRendersTheSameBytesEveryTime) {
+  using O = std::optional<RefundStatus>;
+  const struct {
+    O from;
+    RefundStatus to;
+  } changes[] = {{std::nullopt, P}, {std::nullopt, S}, {P, S}, {P, F}, {P, C}, {S, F}};
+  int events = 0;
+  for (const webhooks::Format* format : All().All()) {
+    const std::string dialect(format->dialect());
+    for (const auto& c : changes) {
+      RichChange rich(dialect, c.to);
+      const webhooks::Change change{rich.refund, rich.payment, c.from, 1'700'000'123'456,
+                                    rich.endpoints};
+      for (const store::OutboxEvent& row : Rows(*format, change)) {
+        ++events;
+        EXPECT_FALSE(webhooks::IsRenderedBody(row.body)) << dialect;
+        auto first = webhooks::RenderEventBody(format, row);
+        auto second = webhooks::RenderEventBody(format, row);
+        ASSERT_TRUE(first.ok() && second.ok()) << dialect << " " << row.type;
+        EXPECT_EQ(first.value(), second.value()) << dialect << " " << row.type;
+        EXPECT_EQ(first.value().front(), '{') << dialect << " " << row.type;
+        // The snapshot keeps the change whole, so the body is what the change renders to.
+        auto snapshot = webhooks::DecodeEventSnapshot(row);
+        ASSERT_TRUE(snapshot.ok()) << snapshot.error();
+        EXPECT_EQ(core::EncodeRefund(snapshot.value().refund), core::EncodeRefund(rich.refund));
+        EXPECT_EQ(core::EncodePayment(snapshot.value().payment),
+                  core::EncodePayment(rich.payment));
+        EXPECT_EQ(snapshot.value().from, c.from);
+        EXPECT_EQ(snapshot.value().now_ms, 1'700'000'123'456);
+      }
+    }
+  }
+  EXPECT_GT(events, 20);
+}
+
+TEST(LifecycleBodies, NativeCountsTheEndpointsThatTookEachEvent) {
+  RichChange rich("native", S);
+  const webhooks::Change change{rich.refund, rich.payment, P, 1'700'000'000'000, rich.endpoints};
+  auto events = Render(Of("native"), change);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_NE(events[0].body.find("\"pending_webhooks\":2,"), std::string::npos) << events[0].body;
+  EXPECT_NE(events[1].body.find("\"pending_webhooks\":1,"), std::string::npos) << events[1].body;
+}
+
+TEST(LifecycleBodies, ARowAnOlderVersionWroteKeepsItsBody) {
+  const std::string old = R"({"id":"evt_1","object":"event","type":"refund.created"})";
+  const store::OutboxEvent row{"evt_1", "mer_1", "native", "refund.created", "re_1", 7, old, 1};
+  EXPECT_TRUE(webhooks::IsRenderedBody(old));
+  for (const webhooks::Format* format : {&Of("native"), static_cast<const webhooks::Format*>(nullptr)}) {
+    auto body = webhooks::RenderEventBody(format, row);
+    ASSERT_TRUE(body.ok());
+    EXPECT_EQ(body.value(), old);
+  }
+}
+
+TEST(LifecycleBodies, ASnapshotThatDoesNotDecodeIsAnErrorNotACrash) {
+  RichChange rich("kushki_online", S);
+  rich.refund.parts = {{"iva", 100}};
+  const webhooks::Change change{rich.refund, rich.payment, P, 1'700'000'000'000, rich.endpoints};
+  const store::OutboxEvent good = Rows(Of("kushki_online"), change).front();
+  ASSERT_TRUE(webhooks::RenderEventBody(&Of("kushki_online"), good).ok());
+
+  std::vector<std::string> bad = {"", "0:,", "garbage", "3:ev2,", good.body + "1:x,"};
+  for (std::size_t n = 0; n < good.body.size(); n += 7) bad.push_back(good.body.substr(0, n));
+  // Well formed, but with values no body can show: a negative part, a time before 1970.
+  core::Refund negative = rich.refund;
+  negative.parts = {{"iva", INT64_MIN}};
+  bad.push_back(Rows(Of("kushki_online"), {negative, rich.payment, P, 1, rich.endpoints})
+                    .front()
+                    .body);
+  bad.push_back(Rows(Of("kushki_online"), {rich.refund, rich.payment, P, -1, rich.endpoints})
+                    .front()
+                    .body);
+  for (const std::string& text : bad) {
+    store::OutboxEvent row = good;
+    row.body = text;
+    ASSERT_FALSE(webhooks::IsRenderedBody(text)) << text;
+    for (const webhooks::Format* format : All().All()) {
+      auto body = webhooks::RenderEventBody(format, row);
+      EXPECT_FALSE(body.ok()) << format->dialect() << " rendered " << text;
+      if (!body.ok()) {
+        EXPECT_NE(body.error().find("does not decode"), std::string::npos) << body.error();
+      }
+    }
+  }
+  EXPECT_FALSE(webhooks::RenderEventBody(nullptr, good).ok()) << "no format, no body";
 }
 
 }  // namespace

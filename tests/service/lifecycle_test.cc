@@ -15,6 +15,7 @@
 #include "service/lifecycle_worker.h"
 #include "service/refunds.h"
 #include "store/sqlite/sqlite_store.h"
+#include "webhooks/event_body.h"
 
 namespace refundd::service {
 namespace {
@@ -32,9 +33,11 @@ class FakeFormat final : public webhooks::Format {
   void DescribeInstrument(const core::Payment& p, processor::Order& o) const override {
     o.instrument = p.payment_method;
   }
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
-    return {{"evt_" + std::to_string(++count_), c.from ? "changed" : "created", c.refund.id,
-             std::string(core::RefundStatusName(c.refund.status))}};
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
+    return {{"evt_" + std::to_string(++count_), c.from ? "changed" : "created", c.refund.id}};
+  }
+  std::string Body(const webhooks::EventSnapshot& e) const override {
+    return std::string(core::RefundStatusName(e.refund.status));
   }
   store::Headers Sign(std::string_view, std::string_view, int64_t,
                       const webhooks::SigningKeys&) const override {
@@ -125,7 +128,9 @@ class LifecycleTest : public ::testing::Test {
     if (!page.ok()) return {};
     std::vector<std::string> out;
     for (const auto& e : page.value().events) {
-      out.insert(out.begin(), e.type + ":" + e.body);  // oldest first
+      auto body = webhooks::RenderEventBody(formats_.Find(e.dialect), e);
+      EXPECT_TRUE(body.ok()) << body.error();
+      if (body.ok()) out.insert(out.begin(), e.type + ":" + body.value());  // oldest first
     }
     return out;
   }

@@ -28,13 +28,16 @@ class D24Format final : public webhooks::Format {
   // A card refund's creation is not: its answer carries refund_info.result. Nor is a bank
   // refund's that starts PENDING; one that does not (a sandbox outcome) is, since its answer is
   // only the refund_id.
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
     const RefundAttrs ra = DecodeRefundAttrs(c.refund.attrs);
     if (!c.from && (ra.card || c.refund.status == core::RefundStatus::kPending)) return {};
+    return {{SortableId("evt_", c.now_ms), std::string(RefundStatus(c.refund.status)), c.refund.id}};
+  }
+
+  std::string Body(const webhooks::EventSnapshot& e) const override {
     common::JsonObject body;
-    body.Int("refund_id", ra.refund_id);
-    return {{SortableId("evt_", c.now_ms), std::string(RefundStatus(c.refund.status)), c.refund.id,
-             body.str()}};
+    body.Int("refund_id", DecodeRefundAttrs(e.refund.attrs).refund_id);
+    return body.str();
   }
 
   std::vector<webhooks::RequestTarget> RequestTargets(const core::Refund& refund,

@@ -33,8 +33,8 @@ std::string_view Word(core::RefundStatus status) {
   return "INITIALIZED";
 }
 
-std::string ResponseText(const webhooks::Change& c) {
-  switch (c.refund.status) {
+std::string ResponseText(core::RefundStatus status) {
+  switch (status) {
     case core::RefundStatus::kSucceeded:
       return "Transacción aprobada";
     case core::RefundStatus::kCanceled:
@@ -62,43 +62,47 @@ class KushkiFormat final : public webhooks::Format {
     order.asynchronous = asynchronous_;
   }
 
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
     if (c.refund.status == core::RefundStatus::kPending) return {};  // INITIALIZED: no notice
     const bool approved = c.refund.status == core::RefundStatus::kSucceeded;
-    const PaymentAttrs sale = DecodePaymentAttrs(c.payment.attrs);
-    const RefundAttrs r = DecodeRefundAttrs(c.refund.attrs);
-    const std::string amount = common::ShortestDecimal(c.refund.amount_minor, c.refund.currency);
+    return {{common::RandomUuid(), std::string(approved ? kApproved : kDeclined), c.refund.id}};
+  }
+
+  std::string Body(const webhooks::EventSnapshot& e) const override {
+    const core::Refund& refund = e.refund;
+    const bool approved = refund.status == core::RefundStatus::kSucceeded;
+    const PaymentAttrs sale = DecodePaymentAttrs(e.payment.attrs);
+    const RefundAttrs r = DecodeRefundAttrs(refund.attrs);
+    const std::string amount = common::ShortestDecimal(refund.amount_minor, refund.currency);
     common::JsonObject money;
-    AddAmountFields(money, r.buckets.empty() ? c.refund.parts : r.buckets, c.refund.currency,
+    AddAmountFields(money, r.buckets.empty() ? refund.parts : r.buckets, refund.currency,
                     Casing::kCamel);
-    std::string id = common::RandomUuid();
     common::JsonObject body;
-    body.Str("id", id)
-        .Str("merchantId", c.refund.merchant_id)
+    body.Str("id", e.id)
+        .Str("merchantId", refund.merchant_id)
         .Str("ticketNumber", r.ticket_number)
         .Str("transactionReference", r.transaction_reference)
         .Str("saleTicketNumber", r.sale_ticket_number)
         .Str("saleTransactionReference", r.sale_transaction_reference)
         .Str("transactionType", r.kind.empty() ? "REFUND" : r.kind)
-        .Str("transactionStatus", Word(c.refund.status))
+        .Str("transactionStatus", Word(refund.status))
         .Str("responseCode", approved ? "000" : "K505")
-        .Str("responseText", ResponseText(c))
+        .Str("responseText", ResponseText(refund.status))
         .Number("requestAmount", amount)
         .Object("amount", money)
-        .Str("currency", c.refund.currency.code)
-        .Int("created", c.refund.created_ms)
+        .Str("currency", refund.currency.code)
+        .Int("created", refund.created_ms)
         .Str("paymentBrand", sale.brand)
         .Str("binCard", sale.bin)
         .Str("lastFourDigits", sale.last4)
         .Str("cardHolderName", sale.holder)
-        .Bool("partialVoid", c.refund.amount_minor < c.payment.captured_minor)
+        .Bool("partialVoid", refund.amount_minor < e.payment.captured_minor)
         .Bool("forceRefund", false)
         .Bool("isSandboxTransaction", true);
-    if (c.from == core::RefundStatus::kSucceeded) {
-      body.Str("failureReason", c.refund.failure_reason);  // it failed after it was approved
+    if (e.from == core::RefundStatus::kSucceeded) {
+      body.Str("failureReason", refund.failure_reason);  // it failed after it was approved
     }
-    return {
-        {std::move(id), std::string(approved ? kApproved : kDeclined), c.refund.id, body.str()}};
+    return body.str();
   }
 
   // webhooks: [{urls: [...], events?: [...], headers?: [{label, value}]}] as the request sent it.

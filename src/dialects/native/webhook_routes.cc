@@ -243,7 +243,10 @@ void ListEvents(Call& call) {
   std::string body = R"({"object":"list","data":[)";
   for (std::size_t i = 0; i < page.value().events.size(); ++i) {
     if (i > 0) body += ',';
-    body += page.value().events[i].body;
+    // A snapshot that does not decode is answered like a row the store cannot read.
+    auto event = EventBody(page.value().events[i]);
+    if (!event) return call.reply(Unavailable());
+    body += *event;
   }
   body += R"(],"has_more":)";
   body += page.value().has_more ? "true" : "false";
@@ -268,7 +271,10 @@ std::optional<service::OutboxEvent> ReadEvent(Call& call) {
 
 void GetEvent(Call& call) {
   if (auto ok = ParseNoParams(call.params); !ok.ok()) return Fail(call, ok.error());
-  if (auto e = ReadEvent(call)) call.reply(Ok(e->body));
+  auto e = ReadEvent(call);
+  if (!e) return;
+  auto body = EventBody(*e);
+  call.reply(body ? Ok(std::move(*body)) : Unavailable());
 }
 
 // refundd's own: the event's deliveries and every attempt of each.

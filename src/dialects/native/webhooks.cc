@@ -1,8 +1,11 @@
 #include "dialects/native/webhooks.h"
 
+#include <iostream>
+
 #include "base/ids.h"
 #include "base/json_writer.h"
 #include "dialects/native/translate.h"
+#include "webhooks/event_body.h"
 #include "webhooks/signature.h"
 
 namespace refundd::dialects::native {
@@ -56,28 +59,26 @@ class NativeFormat final : public webhooks::Format {
     order.asynchronous = false;                 // card refunds
   }
 
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
     std::vector<webhooks::EventDraft> out;
-    const std::string refund_json = RefundJson(c.refund);
-    auto add = [&](std::string_view type, const std::string& object_id,
-                   const std::string& object_json, std::optional<core::RefundStatus> previous) {
-      int targets = 0;
-      for (const auto& e : c.endpoints) targets += webhooks::Wants(e.enabled_events, type) ? 1 : 0;
-      std::string id = SortableId("evt_", c.now_ms);
-      std::string body = EventJson(id, type, c.now_ms, object_json, previous, targets);
-      out.push_back({std::move(id), std::string(type), object_id, std::move(body)});
+    auto add = [&](std::string_view type, std::string object_id) {
+      out.push_back({SortableId("evt_", c.now_ms), std::string(type), std::move(object_id)});
     };
     const core::RefundStatus to = c.refund.status;
-    if (!c.from) {
-      add("refund.created", c.refund.id, refund_json, std::nullopt);
-    } else {
-      add("refund.updated", c.refund.id, refund_json, c.from);
-    }
-    if (to == core::RefundStatus::kSucceeded) {
-      add("charge.refunded", ChargeIdFor(c.payment.id), ChargeJson(c.payment), std::nullopt);
-    }
-    if (to == core::RefundStatus::kFailed) add("refund.failed", c.refund.id, refund_json, c.from);
+    add(c.from ? "refund.updated" : "refund.created", c.refund.id);
+    if (to == core::RefundStatus::kSucceeded) add("charge.refunded", ChargeIdFor(c.payment.id));
+    if (to == core::RefundStatus::kFailed) add("refund.failed", c.refund.id);
     return out;
+  }
+
+  // charge.refunded shows the charge; the refund's events show the refund, and the state it left
+  // (none when it was created).
+  std::string Body(const webhooks::EventSnapshot& e) const override {
+    if (e.type == "charge.refunded") {
+      return EventJson(e.id, e.type, e.now_ms, ChargeJson(e.payment), std::nullopt,
+                       e.endpoints_wanting);
+    }
+    return EventJson(e.id, e.type, e.now_ms, RefundJson(e.refund), e.from, e.endpoints_wanting);
   }
 
   store::Headers Sign(std::string_view, std::string_view body, int64_t now_ms,
@@ -93,5 +94,13 @@ class NativeFormat final : public webhooks::Format {
 }  // namespace
 
 std::unique_ptr<webhooks::Format> NewWebhookFormat() { return std::make_unique<NativeFormat>(); }
+
+std::optional<std::string> EventBody(const store::OutboxEvent& event) {
+  static const NativeFormat format{};  // pure: the same bytes as the registry's instance
+  auto body = webhooks::RenderEventBody(&format, event);
+  if (body.ok()) return std::move(body).value();
+  std::cerr << "refundd: reading events: " << body.error() << std::endl;
+  return std::nullopt;
+}
 
 }  // namespace refundd::dialects::native

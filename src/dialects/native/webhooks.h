@@ -6,6 +6,8 @@
 // still valid, so that Stripe's libraries verify them. Pure; see docs/lifecycle.md.
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,5 +21,8 @@ const std::vector<std::string_view>& EventTypes();
 inline constexpr std::string_view kApiVersion = "2024-06-20";
 
 std::unique_ptr<webhooks::Format> NewWebhookFormat();
+// A native event's body as its deliveries send it (GET /v1/events); nullopt, logged, when the
+// row's snapshot does not decode (corruption).
+std::optional<std::string> EventBody(const store::OutboxEvent& event);
 
 }  // namespace refundd::dialects::native

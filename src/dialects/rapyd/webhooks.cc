@@ -24,7 +24,7 @@ class RapydFormat final : public webhooks::Format {
     order.asynchronous = !ClosesAtOnce(a);  // cash and bank refunds wait for a third party
   }
 
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
     std::string_view type;
     switch (c.refund.status) {
       case core::RefundStatus::kPending:
@@ -40,16 +40,20 @@ class RapydFormat final : public webhooks::Format {
         type = "PAYMENT_REFUND_UPDATED";
         break;
     }
-    std::string id = RandomId("wh_", 32);
+    // The trigger operation's id is drawn here, once, so that every rendering shows the same.
+    return {{RandomId("wh_", 32), std::string(type), c.refund.id, common::RandomUuid()}};
+  }
+
+  std::string Body(const webhooks::EventSnapshot& e) const override {
     common::JsonObject body;
-    body.Str("id", id)
-        .Str("type", type)
-        .Raw("data", RefundJson(c.refund))
-        .Str("trigger_operation_id", common::RandomUuid())
+    body.Str("id", e.id)
+        .Str("type", e.type)
+        .Raw("data", RefundJson(e.refund))
+        .Str("trigger_operation_id", e.extra)
         .Str("status", "NEW")
-        .Int("created_at", c.now_ms / 1000)
-        .Int("extended_timestamp", c.now_ms);
-    return {{std::move(id), std::string(type), c.refund.id, body.str()}};
+        .Int("created_at", e.now_ms / 1000)
+        .Int("extended_timestamp", e.now_ms);
+    return body.str();
   }
 
   std::string_view credential_dialect() const override { return "rapyd"; }

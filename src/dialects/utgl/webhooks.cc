@@ -42,21 +42,24 @@ class UtglFormat final : public webhooks::Format {
     order.asynchronous = false;  // card refunds
   }
 
-  std::vector<webhooks::EventDraft> Render(const webhooks::Change& c) const override {
-    std::string data = RefundJson(c.refund, c.payment);
+  std::vector<webhooks::EventDraft> Events(const webhooks::Change& c) const override {
+    return {{SortableId("evt_", c.now_ms), "refund." + std::string(RefundState(c.refund.status)),
+             c.refund.id}};
+  }
+
+  std::string Body(const webhooks::EventSnapshot& e) const override {
+    std::string data = RefundJson(e.refund, e.payment);
     data.pop_back();  // the closing brace: two fields follow
-    data += ",\"refundStatus\":" + common::Quote(RefundState(c.refund.status));
+    data += ",\"refundStatus\":" + common::Quote(RefundState(e.refund.status));
     data += ",\"failureReason\":";
-    data += c.refund.failure_reason.empty() ? "null" : common::Quote(c.refund.failure_reason);
+    data += e.refund.failure_reason.empty() ? "null" : common::Quote(e.refund.failure_reason);
     data += "}";
-    std::string id = SortableId("evt_", c.now_ms);
-    const std::string type = "refund." + std::string(RefundState(c.refund.status));
     common::JsonObject body;
-    body.Str("eventId", id)
-        .Str("eventType", type)
-        .Str("createdAt", common::Iso8601Millis(c.now_ms))
+    body.Str("eventId", e.id)
+        .Str("eventType", e.type)
+        .Str("createdAt", common::Iso8601Millis(e.now_ms))
         .Raw("data", data);
-    return {{std::move(id), type, c.refund.id, body.str()}};
+    return body.str();
   }
 
   store::Headers Sign(std::string_view, std::string_view body, int64_t now_ms,
