@@ -1,12 +1,14 @@
 // The Store contract suite: every backend must pass it (SQLite, the in-memory store, and
 // PostgreSQL when REFUNDD_TEST_PG_URL names a server). It proves scoping by merchant, the
 // per-job savepoints of group commit, idempotency records, paging, concurrent refunds on one
-// payment, and that committed data survives closing and reopening.
+// payment, consistent scans while refunds settle, and that committed data survives closing and
+// reopening.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +16,9 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/money.h"
 #include "store/memory/memory_store.h"
@@ -516,6 +520,82 @@ TEST_P(StoreContract, ScanPaymentsPagesEveryPaymentWithItsRefunds) {
   EXPECT_EQ(rest[1].payment.id, "pi_mer_b_2");
   EXPECT_EQ(rest[1].refunds.size(), 2u);
   EXPECT_EQ(rest[1].refunds[0].payment_id, "pi_mer_b_2");
+}
+
+// `refundd verify` while refunds settle: each settlement changes a refund's status and its
+// payment's totals in one transaction, so a scan that reads each payment with its refunds from
+// one snapshot never sees one change without the other. Read apart, it reported mismatches that
+// were never committed (issue 19, fault 2).
+TEST_P(StoreContract, VerifyWhileRefundsSettleFindsNoMismatch) {
+  constexpr int kPayments = 40;
+  auto pending_id = [](int payment, int64_t k) {
+    return "re_" + std::to_string(payment) + "_" + std::to_string(k);
+  };
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+    bool ok = true;
+    for (int i = 0; i < kPayments; ++i) {
+      core::Payment p = NewPayment("pi_" + std::to_string(i), "mer_a", 1'000'000);
+      p.pending_minor = 1;
+      core::Refund r = NewRefund(pending_id(i, 0), p, 1);
+      r.status = core::RefundStatus::kPending;
+      ok = ok && tx.InsertPayment(p).ok() && tx.InsertRefund(r).ok();
+    }
+    return ok;
+  }));
+  // Settles payment i's pending refund k and opens refund k + 1, in one transaction.
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> settled{0};
+  std::atomic<bool> settle_failed{false};
+  std::thread settler([&] {
+    for (int64_t n = 0; !stop.load(); ++n) {
+      const int i = static_cast<int>(n % kPayments);
+      const int64_t k = n / kPayments;
+      bool ok = Write([&](WriteTx& tx) {
+        auto p = tx.LoadPaymentForUpdate("mer_a", "pi_" + std::to_string(i));
+        auto r = tx.LoadRefund("mer_a", pending_id(i, k));
+        if (!p.ok() || !p.value() || !r.ok() || !r.value()) return false;
+        core::Payment payment = *p.value();
+        core::Refund refund = *r.value();
+        refund.status = core::RefundStatus::kSucceeded;
+        payment.refunded_minor += 1;
+        core::Refund next = NewRefund(pending_id(i, k + 1), payment, 1);
+        next.status = core::RefundStatus::kPending;
+        return tx.UpdateRefund(refund).ok() && tx.InsertRefund(next).ok() &&
+               tx.UpdatePayment(payment).ok();
+      });
+      if (!ok) {
+        settle_failed = true;
+        return;
+      }
+      settled.fetch_add(1);
+    }
+  });
+  // At least kRuns scans, and until settlements landed during them (a scan with none proves
+  // nothing); a deadline keeps a stalled settler from hanging the test.
+  constexpr int kRuns = 20;
+  const int64_t settled_before = settled.load();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<std::string> problems;
+  int runs = 0;
+  while ((runs < kRuns || settled.load() - settled_before < 4 * kPayments) &&
+         std::chrono::steady_clock::now() < deadline && !settle_failed.load()) {
+    auto summary = VerifyAll(*store_, [&](const PaymentProblem& problem) {
+      problems.push_back(problem.payment_id + ": " + problem.what);
+    });
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    EXPECT_EQ(summary.value().payments, kPayments);
+    ++runs;
+  }
+  stop = true;
+  settler.join();
+  EXPECT_FALSE(settle_failed.load());
+  EXPECT_GE(settled.load() - settled_before, 4 * kPayments) << "too few settlements to prove it";
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems in " << runs
+                                << " runs, the first: " << problems.front();
+  // The pooled read connections were left outside their snapshots: a read sees the latest commit.
+  auto last = store_->ReadPayment("mer_a", "pi_0");
+  ASSERT_TRUE(last.ok() && last.value());
+  EXPECT_EQ(last.value()->refunded_minor, (settled.load() + kPayments - 1) / kPayments);
 }
 
 TEST_P(StoreContract, MerchantSettingsAreSetReplacedAndScoped) {

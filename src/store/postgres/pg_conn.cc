@@ -287,4 +287,22 @@ StoreResult<std::vector<Rows>> Conn::Pipeline(const std::vector<Piped>& statemen
   return out;
 }
 
+ReadSnapshot::ReadSnapshot(Conn& conn) : conn_(conn) {
+  if (conn.InTransaction()) {
+    error_.message = "a read connection was left inside a transaction";
+    return;
+  }
+  auto begun = conn.Simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (begun.ok()) {
+    begun_ = true;
+  } else {
+    error_ = begun.error();
+  }
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!begun_) return;
+  if (!conn_.Simple("COMMIT").ok()) (void)conn_.Simple("ROLLBACK");
+}
+
 }  // namespace refundd::store::postgres

@@ -112,6 +112,8 @@ class Conn {
                                           int* failed_index = nullptr);
 
   bool Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+  // True inside a transaction (BEGIN without its COMMIT or ROLLBACK yet).
+  bool InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
   PGconn* raw() { return conn_; }
 
  private:
@@ -122,6 +124,27 @@ class Conn {
 
   PGconn* conn_;
   std::unordered_map<const char*, std::string> prepared_;
+};
+
+// One REPEATABLE READ READ ONLY transaction on a read connection, for a read that runs several
+// statements which must agree (payments and their refunds, a cursor and the page after it): they
+// all read the snapshot of the first one. Ends (COMMIT, else ROLLBACK) when destroyed, so declare
+// it before the statements it covers; the store's pool never reuses a connection left
+// InTransaction().
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Conn& conn);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  // False when BEGIN failed: the read must not run (its statements would each see their own).
+  bool ok() const { return begun_; }
+  const StoreError& error() const { return error_; }
+
+ private:
+  Conn& conn_;
+  bool begun_ = false;
+  StoreError error_{StoreErrorKind::kUnavailable, ""};
 };
 
 // `conninfo` (a URL or key=value string) with its database replaced by `dbname`, as key=value

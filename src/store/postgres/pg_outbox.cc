@@ -6,6 +6,7 @@
 // LOCKED LIMIT n) RETURNING ..., so nodes claiming at once take disjoint rows, and a node that
 // dies leaves its leased rows to be claimed again when their lease runs out.
 #include <algorithm>
+#include <optional>
 
 #include "store/postgres/pg_outbox_rows.h"
 #include "store/postgres/pg_queries.h"
@@ -152,7 +153,13 @@ StoreResult<std::optional<OutboxEvent>> PostgresStore::ReadEvent(const std::stri
 StoreResult<EventPage> PostgresStore::ListEvents(const EventListQuery& q) {
   WITH_CONN(conn);
   // Newest first in insertion order (seq), so the events of one transaction keep the order they
-  // were written in; cursors are event ids of the same merchant.
+  // were written in; cursors are event ids of the same merchant. With a cursor, its position and
+  // the page come from one snapshot.
+  std::optional<ReadSnapshot> snapshot;
+  if (!q.starting_after.empty() || !q.ending_before.empty()) {
+    snapshot.emplace(conn);
+    if (!snapshot->ok()) return Err(snapshot->error());
+  }
   int64_t after_seq = INT64_MAX, before_seq = 0;
   for (const auto* cursor : {&q.starting_after, &q.ending_before}) {
     if (cursor->empty()) continue;

@@ -61,7 +61,8 @@ void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)
 }  // namespace
 
 PostgresStore::Pooled::~Pooled() {
-  if (!conn_ || conn_->Broken()) return;  // a broken connection is dropped, not pooled
+  // A broken connection, or one left inside a transaction, is dropped, not pooled.
+  if (!conn_ || conn_->Broken() || conn_->InTransaction()) return;
   std::lock_guard lock(store_->pool_mu_);
   store_->idle_.push_back(std::move(conn_));
 }
@@ -84,6 +85,15 @@ PostgresStore::Pooled PostgresStore::Acquire() {
   if (!pooled_guard.get())                                                               \
     return Err(StoreError{StoreErrorKind::kUnavailable, "cannot connect to PostgreSQL"}); \
   Conn& var = *pooled_guard.get()
+
+// Reads that run several statements do so in one REPEATABLE READ READ ONLY transaction
+// (ReadSnapshot), so that they see one committed state. In this backend they are ScanPayments (a
+// page of payments, then their refunds: `refundd verify`), ListRefunds with a cursor (the
+// cursor's position, then the page) and, in pg_outbox.cc, ListEvents with a cursor. Every other
+// read is one statement.
+#define WITH_SNAPSHOT(conn)              \
+  ReadSnapshot snapshot_guard(conn);     \
+  if (!snapshot_guard.ok()) return Err(snapshot_guard.error())
 
 Result<std::unique_ptr<PostgresStore>, std::string> PostgresStore::Open(
     const PostgresOptions& options) {
@@ -325,6 +335,10 @@ StoreResult<std::optional<std::string>> PostgresStore::ReadAlias(const std::stri
 
 StoreResult<RefundPage> PostgresStore::ListRefunds(const RefundListQuery& query) {
   WITH_CONN(conn);
+  if (query.starting_after.empty() && query.ending_before.empty()) {
+    return QueryRefundPage(conn, query);  // one statement
+  }
+  WITH_SNAPSHOT(conn);
   return QueryRefundPage(conn, query);
 }
 
@@ -412,13 +426,9 @@ StoreResult<bool> PostgresStore::SetMerchantSetting(const std::string& merchant_
 StoreResult<std::vector<PaymentWithRefunds>> PostgresStore::ScanPayments(
     const std::string& after_merchant_id, const std::string& after_payment_id, int limit) {
   WITH_CONN(conn);
-  // One snapshot for the payments and their refunds.
-  if (auto r = conn.Simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !r.ok()) {
-    return Err(r.error());
-  }
-  auto page = QueryPaymentsWithRefunds(conn, after_merchant_id, after_payment_id, limit);
-  (void)conn.Simple("COMMIT");
-  return page;
+  // One snapshot for the payments and their refunds (see SqliteStore::ScanPayments).
+  WITH_SNAPSHOT(conn);
+  return QueryPaymentsWithRefunds(conn, after_merchant_id, after_payment_id, limit);
 }
 
 StoreResult<std::vector<core::Refund>> PostgresStore::ScanRefundsWithoutPayment(int limit) {

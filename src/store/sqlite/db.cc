@@ -128,4 +128,12 @@ StoreError Db::Error(int rc) const {
   return StoreError{kind, std::string(sqlite3_errstr(rc)) + ": " + sqlite3_errmsg(db_)};
 }
 
+ReadTransaction::ReadTransaction(Db& db)
+    : db_(db), begun_(!db.InTransaction() && db.Prepare("BEGIN").Exec().ok()) {}
+
+ReadTransaction::~ReadTransaction() {
+  if (!begun_) return;
+  if (!db_.Prepare("COMMIT").Exec().ok()) (void)db_.Exec("ROLLBACK");
+}
+
 }  // namespace refundd::store::sqlite

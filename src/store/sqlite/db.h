@@ -68,12 +68,33 @@ class Db {
   StoreResult<bool> Exec(const char* sql);
 
   StoreError Error(int rc) const;
+  // True inside a transaction (BEGIN without its COMMIT or ROLLBACK yet).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
   sqlite3* raw() { return db_; }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// One read transaction on a read connection, for a read that runs several statements which must
+// agree (a payment and its refunds, a cursor and the page after it): every statement while it
+// lives reads the snapshot that its first one took, never a commit that lands in between. Ends
+// (COMMIT, else ROLLBACK) when destroyed, so declare it before the statements it covers. A
+// connection left InTransaction() after that must not be reused (the store's pool checks).
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Db& db);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  // False when BEGIN failed: the read must not run (its statements would each see their own).
+  bool ok() const { return begun_; }
+
+ private:
+  Db& db_;
+  bool begun_;
 };
 
 }  // namespace refundd::store::sqlite

@@ -3,6 +3,7 @@
 // them exclusive without row locks.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "store/sqlite/sqlite_store.h"
@@ -251,6 +252,7 @@ auto SqliteStore::WithReadConnection(F f) -> decltype(f(std::declval<Db&>())) {
     db = std::move(opened).value();
   }
   auto result = f(*db);
+  if (db->InTransaction()) return result;  // closed, not pooled (see ReadTransaction)
   std::lock_guard lock(readers_mu_);
   idle_readers_.push_back(std::move(db));
   return result;
@@ -372,7 +374,13 @@ StoreResult<std::optional<OutboxEvent>> SqliteStore::ReadEvent(const std::string
 StoreResult<EventPage> SqliteStore::ListEvents(const EventListQuery& q) {
   return WithReadConnection([&](Db& db) -> StoreResult<EventPage> {
     // Newest first in insertion (seq) order, so the events of one transaction keep the order
-    // they were written in; cursors are event ids of the same merchant.
+    // they were written in; cursors are event ids of the same merchant. With a cursor, its
+    // position and the page come from one snapshot.
+    std::optional<ReadTransaction> snapshot;
+    if (!q.starting_after.empty() || !q.ending_before.empty()) {
+      snapshot.emplace(db);
+      if (!snapshot->ok()) return Err(Unavailable("cannot begin a read"));
+    }
     int64_t after_row = INT64_MAX, before_row = 0;
     for (const auto* cursor : {&q.starting_after, &q.ending_before}) {
       if (cursor->empty()) continue;

@@ -73,7 +73,7 @@ class SqliteStore::Reader {
   Reader(SqliteStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
   Reader(Reader&&) = default;
   ~Reader() {
-    if (!db_) return;
+    if (!db_ || db_->InTransaction()) return;  // one left inside a transaction is closed
     std::lock_guard lock(store_->readers_mu_);
     store_->idle_readers_.push_back(std::move(db_));
   }
@@ -102,6 +102,15 @@ SqliteStore::Reader SqliteStore::AcquireReader() {
   if (!reader_guard.get())                                                        \
     return Err(StoreError{StoreErrorKind::kUnavailable, "cannot open a reader"}); \
   Db& var = *reader_guard.get()
+
+// Reads that run several statements do so in one read transaction (ReadTransaction), so that they
+// see one committed state. In this backend they are ScanPayments (a page of payments, then each
+// one's refunds: `refundd verify`), ListRefunds with a cursor (the cursor's position, then the
+// page) and, in sqlite_outbox.cc, ListEvents with a cursor. Every other read is one statement.
+#define WITH_SNAPSHOT(db)                                                     \
+  ReadTransaction snapshot_guard(db);                                         \
+  if (!snapshot_guard.ok())                                                   \
+    return Err(StoreError{StoreErrorKind::kUnavailable, "cannot begin a read"})
 
 Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::Open(const std::string& path) {
   auto db = Db::Open(path, Db::Wal::kGathered);
@@ -184,6 +193,10 @@ StoreResult<std::optional<std::string>> SqliteStore::ReadAlias(const std::string
 
 StoreResult<RefundPage> SqliteStore::ListRefunds(const RefundListQuery& query) {
   WITH_READER(db);
+  if (query.starting_after.empty() && query.ending_before.empty()) {
+    return QueryRefundPage(db, query);  // one statement
+  }
+  WITH_SNAPSHOT(db);
   return QueryRefundPage(db, query);
 }
 
@@ -286,6 +299,12 @@ StoreResult<bool> SqliteStore::SetMerchantSetting(const std::string& merchant_id
 StoreResult<std::vector<PaymentWithRefunds>> SqliteStore::ScanPayments(
     const std::string& after_merchant_id, const std::string& after_payment_id, int limit) {
   WITH_READER(db);
+  // The payments and their refunds from one snapshot: read apart, a refund that settles in
+  // between shows the payment's old totals beside the refund's new status, which `refundd verify`
+  // reports as a mismatch that is not there. Each page is its own snapshot: every check verify
+  // makes is within one payment (whose refunds come in the same page), and a snapshot held for a
+  // whole scan would keep the writer from starting the WAL over for as long as it lasts.
+  WITH_SNAPSHOT(db);
   return QueryPaymentsWithRefunds(db, after_merchant_id, after_payment_id, limit);
 }
 
