@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include "service/lifecycle_worker.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 #include "webhooks/client.h"
 #include "webhooks/delivery.h"
 
@@ -108,6 +110,13 @@ int Serve(Options& o) {
   }
   o.server.tls_cert_file = o.tls_cert;
   o.server.tls_key_file = o.tls_key;
+  // Test-only (tests/integration/test_disk_full.py): while the named file exists, every fdatasync
+  // of the WAL fails, as it does on a failing disk.
+  if (const char* file = std::getenv("REFUNDD_TEST_FAIL_WAL_SYNC_WHILE_EXISTS")) {
+    store::sqlite::WalFaults faults;
+    faults.sync_failure_file = file;
+    store::sqlite::SetWalFaultsForTesting(faults);
+  }
   auto opened = OpenStore(o);
   if (!opened.ok()) {
     std::cerr << "refundd: " << opened.error() << "\n";
@@ -148,10 +157,19 @@ int Serve(Options& o) {
                          service::EngineOptions{o.idempotency_ttl_hours * 3600 * 1000,
                                                 &lifecycle});
   http::Router router;
-  router.Add(http::Route{"GET", "/healthz", "none", nullptr, true,
-                         [](http::Request&&, http::PathParams, http::Reply reply) {
-                           reply(http::Response{200, "application/json", {}, "{\"status\":\"ok\"}"});
-                         }});
+  // 503 once the store refuses every write (a failed fdatasync: restart after fixing the disk).
+  auto* sqlite_store = dynamic_cast<store::sqlite::SqliteStore*>(store.get());
+  router.Add(http::Route{
+      "GET", "/healthz", "none", nullptr, true,
+      [sqlite_store](http::Request&&, http::PathParams, http::Reply reply) {
+        const std::string refused = sqlite_store ? sqlite_store->WritesRefused() : "";
+        if (refused.empty()) {
+          reply(http::Response{200, "application/json", {}, "{\"status\":\"ok\"}"});
+          return;
+        }
+        boost::json::object body{{"status", "unavailable"}, {"reason", refused}};
+        reply(http::Response{503, "application/json", {}, boost::json::serialize(body)});
+      }});
   dialects::RegisterAllRoutes(router, engine);
 
   // The server's own refusals (413, 431, 408, 400) are answered by the router's error spaces too,

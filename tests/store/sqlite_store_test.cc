@@ -1,8 +1,9 @@
 // What only the SQLite store has to prove (the contract suite covers what every backend shares):
 // its WAL stays bounded while the writer never pauses, because SQLite restarts a WAL only when a
 // write transaction begins with every frame checkpointed, which a checkpointer running beside a
-// busy writer never achieves by itself; and a migration that rebuilds a referenced table keeps
-// what an older data dir holds.
+// busy writer never achieves by itself; a migration that rebuilds a referenced table keeps what
+// an older data dir holds; and a failed WAL write fails only its batch, while a failed fdatasync
+// refuses writes until the store is reopened.
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -22,6 +24,7 @@
 #include "store/migrations.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/sqlite_tx.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 
 namespace refundd::store::sqlite {
 namespace {
@@ -203,6 +206,66 @@ TEST(SqliteStore, ABatchSeesTheEndpointsItsOwnJobsWriteAndRollBack) {
   ASSERT_TRUE(tx.DeleteWebhookEndpoint("mer_a", "we_1").value());
   EXPECT_TRUE(tx.LoadWebhookEndpoints("mer_a", "native").value().empty());
   ASSERT_TRUE(db.Exec("ROLLBACK").ok());
+}
+
+// Restores the default (no injected faults) when a test ends, failed or not.
+struct InjectedWalFaults {
+  explicit InjectedWalFaults(const WalFaults& faults) { SetWalFaultsForTesting(faults); }
+  ~InjectedWalFaults() { SetWalFaultsForTesting(WalFaults{}); }
+};
+
+// A full disk: the write of the batch's WAL frames fails. That batch fails and nothing of it is
+// stored; the next batch writes again and commits, without a restart (issue 19, fault 1).
+TEST(SqliteStore, AFailedWalWriteFailsOnlyItsBatch) {
+  const TestDir dir("full");
+  {
+    auto opened = SqliteStore::Open(dir.Db());
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    SqliteStore& store = *opened.value();
+    ASSERT_TRUE(store.CreateMerchant({"mer_a", "a", 1}, {}).ok());
+    {
+      WalFaults faults;
+      faults.write_failures = 1;
+      InjectedWalFaults injected(faults);
+      EXPECT_FALSE(store.SetMerchantSetting("mer_a", "lost", "1").ok());
+    }
+    EXPECT_EQ(store.WritesRefused(), "");
+    EXPECT_TRUE(store.SetMerchantSetting("mer_a", "kept", "2").ok());
+    EXPECT_FALSE(store.GetMerchantSetting("mer_a", "lost").value().has_value());
+    EXPECT_EQ(store.GetMerchantSetting("mer_a", "kept").value(), std::optional<std::string>("2"));
+  }
+  auto reopened = SqliteStore::Open(dir.Db());
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  EXPECT_FALSE(reopened.value()->GetMerchantSetting("mer_a", "lost").value().has_value());
+  EXPECT_EQ(reopened.value()->GetMerchantSetting("mer_a", "kept").value(),
+            std::optional<std::string>("2"));
+}
+
+// A failed fdatasync: the kernel may have dropped what it could not write, so the store refuses
+// every later write, says why (WritesRefused, which /healthz reports), and reopening recovers.
+TEST(SqliteStore, AFailedFdatasyncRefusesEveryLaterWriteUntilReopened) {
+  const TestDir dir("fsync");
+  {
+    auto opened = SqliteStore::Open(dir.Db());
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    SqliteStore& store = *opened.value();
+    ASSERT_TRUE(store.CreateMerchant({"mer_a", "a", 1}, {}).ok());
+    {
+      WalFaults faults;
+      faults.sync_failures = 1;
+      InjectedWalFaults injected(faults);
+      EXPECT_FALSE(store.SetMerchantSetting("mer_a", "x", "1").ok());
+    }
+    EXPECT_NE(store.WritesRefused().find("fdatasync"), std::string::npos) << store.WritesRefused();
+    EXPECT_FALSE(store.SetMerchantSetting("mer_a", "y", "2").ok()) << "the disk works again";
+    EXPECT_FALSE(store.GetMerchantSetting("mer_a", "y").value().has_value());
+  }
+  auto reopened = SqliteStore::Open(dir.Db());
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  EXPECT_EQ(reopened.value()->WritesRefused(), "");
+  EXPECT_TRUE(reopened.value()->SetMerchantSetting("mer_a", "z", "3").ok());
+  EXPECT_EQ(reopened.value()->GetMerchantSetting("mer_a", "z").value(),
+            std::optional<std::string>("3"));
 }
 
 // GET /v1/refunds?payment_intent=... must not walk every refund of the merchant: the payment's

@@ -2,7 +2,7 @@
 // never what is in it: every committed transaction is in the file when COMMIT returns (a process
 // that dies right after still has it), other connections on the default VFS read it, rollbacks of
 // spilled and savepointed work leave nothing behind, WAL restarts work, and a write that fails
-// fails the COMMIT that needed it.
+// fails the COMMIT that needed it and no later one.
 #include "store/sqlite/wal_buffer_vfs.h"
 
 #include <gtest/gtest.h>
@@ -167,8 +167,9 @@ TEST_F(WalBufferVfsTest, TheWalRestartsAfterACheckpointByAnotherConnection) {
   EXPECT_EQ(other.Text("PRAGMA integrity_check"), "ok");
 }
 
-// A file size limit makes the WAL writes of a large transaction fail with EFBIG: COMMIT fails,
-// readers never see the transaction, and the connection refuses to write again.
+// A file size limit makes the WAL writes of a large transaction fail with EFBIG, as a full disk
+// makes them fail with ENOSPC: COMMIT fails, readers never see the transaction, and the next
+// transaction, which fits, commits on the same connection (a failed write fences nothing).
 TEST_F(WalBufferVfsTest, AFailedWriteFailsTheCommit) {
   {
     Conn setup(path_, nullptr);
@@ -194,14 +195,16 @@ TEST_F(WalBufferVfsTest, AFailedWriteFailsTheCommit) {
     }
     if (writer.Try("COMMIT") == SQLITE_OK) ::_exit(13);
     (void)writer.Try("ROLLBACK");
-    ::_exit(writer.Try("INSERT INTO t VALUES (5000, 'k', 'b')") == SQLITE_OK ? 14 : 0);
+    ::_exit(writer.Try("INSERT INTO t VALUES (5000, 'k', 'b')") == SQLITE_OK ? 0 : 14);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   Conn reader(path_, nullptr);
-  EXPECT_EQ(reader.Int("SELECT count(*) FROM t"), 10);
+  EXPECT_EQ(reader.Int("SELECT count(*) FROM t"), 11);
+  EXPECT_EQ(reader.Int("SELECT count(*) FROM t WHERE id >= 100 AND id < 1100"), 0);
+  EXPECT_EQ(reader.Int("SELECT count(*) FROM t WHERE id = 5000"), 1);
   EXPECT_EQ(reader.Text("PRAGMA integrity_check"), "ok");
 }
 

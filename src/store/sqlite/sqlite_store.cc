@@ -166,10 +166,16 @@ void SqliteStore::Close() {
   }
   checkpoint_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
-  // A last full checkpoint leaves a small WAL behind for the next start.
-  if (writer_db_)
+  // A last full checkpoint leaves a small WAL behind for the next start (not after a failed
+  // fdatasync: the next start recovers from the WAL on disk instead).
+  if (writer_db_ && WritesRefused().empty())
     (void)sqlite3_wal_checkpoint_v2(writer_db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                                     nullptr);
+}
+
+std::string SqliteStore::WritesRefused() {
+  std::lock_guard lock(queue_mu_);
+  return writes_refused_;
 }
 
 StoreResult<std::optional<core::Payment>> SqliteStore::ReadPayment(const std::string& merchant_id,

@@ -16,6 +16,10 @@
 // Without a WAL file to sync (e.g. it cannot be opened), the writer falls back to
 // synchronous=FULL and answers after its own commit.
 //
+// Failures: a batch that fails to write or commit (a full disk) is rolled back and its jobs
+// answered done(false); the next batch tries again, so writes resume once there is space. A
+// failed fdatasync fences the store: see WritesRefused().
+//
 // Reads use a pool of separate connections (WAL readers never block the writer). Several
 // processes may open the same file (the CLI's `merchants create` while `serve` runs): SQLite's
 // file lock and busy timeout serialize writers.
@@ -101,6 +105,11 @@ class SqliteStore final : public Store {
       const std::string& merchant_id, const std::string& dialect) override;
   void Close() override;
 
+  // Why the store refuses every write until it is reopened (a failed fdatasync of the WAL: the
+  // kernel may have dropped the pages it could not write), or "" while it accepts writes. A
+  // failed write or commit (a full disk) fails only its batch and never fences the store.
+  std::string WritesRefused();
+
   // The highest migration version applied.
   int schema_version() const { return schema_version_; }
 
@@ -145,7 +154,12 @@ class SqliteStore final : public Store {
   std::condition_variable sync_cv_;
   std::vector<std::function<void(bool)>> unsynced_;
   bool writer_stopped_ = false;
-  bool sync_failed_ = false;
+  // WritesRefused(): set once, by the syncer, when an fdatasync fails. From then on no batch
+  // runs, no job is answered as committed, and nothing is checkpointed (the WAL's pages in the
+  // kernel may not be what was written; reopening recovers from what is on disk).
+  std::string writes_refused_;
+  // The writer's: the last batch failed to commit (logged once until one commits again).
+  bool commits_failing_ = false;
   std::thread syncer_;
 
   std::mutex readers_mu_;

@@ -13,6 +13,7 @@
 #include "base/thread_name.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 
 namespace refundd::store::sqlite {
 
@@ -84,6 +85,10 @@ void SqliteStore::WriterLoop() {
 // is past kWalLimitFrames (the writer outruns the checkpointer), when it waits for the pass.
 void SqliteStore::RestartWalIfLong() {
   if (wal_frames_ < kWalRestartFrames) return;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!writes_refused_.empty()) return;  // nothing more is copied out of the WAL
+  }
   std::unique_lock pass(checkpoint_mu_, std::defer_lock);
   if (wal_frames_ < kWalLimitFrames) {
     if (!pass.try_lock()) return;
@@ -98,7 +103,7 @@ bool SqliteStore::RunBatch(std::vector<WriteJob>& batch) {
   Db& db = *writer_db_;
   {
     std::lock_guard lock(queue_mu_);
-    if (sync_failed_) return false;  // nothing is durable any more: refuse every write
+    if (!writes_refused_.empty()) return false;  // WritesRefused(): refuse every write
   }
   auto exec = [&db](const char* sql) { return db.Prepare(sql).Exec().ok(); };
   if (!exec("BEGIN IMMEDIATE")) return false;
@@ -128,7 +133,22 @@ bool SqliteStore::RunBatch(std::vector<WriteJob>& batch) {
     }
   }
   bool committed = exec("COMMIT");
-  if (!committed) (void)db.Exec("ROLLBACK");
+  if (!committed) {
+    // A full disk, most likely. The batch is undone (nothing of it exists) and the next one tries
+    // again; said once, until a batch commits again.
+    if (!commits_failing_) {
+      std::fprintf(stderr,
+                   "refundd: a write to %s failed (%s); its requests were answered 503 and nothing "
+                   "of them was stored. Each new write tries again: free space on the disk if it "
+                   "is full\n",
+                   path_.c_str(), sqlite3_errmsg(db.raw()));
+    }
+    commits_failing_ = true;
+    (void)db.Exec("ROLLBACK");
+  } else if (commits_failing_) {
+    commits_failing_ = false;
+    std::fprintf(stderr, "refundd: writes to %s succeed again\n", path_.c_str());
+  }
   {
     std::lock_guard lock(queue_mu_);
     commits_since_checkpoint_ += 1;
@@ -151,7 +171,9 @@ void SqliteStore::AfterCommit(std::vector<WriteJob>& batch, bool committed) {
 
 // One fdatasync of the WAL answers every job committed before it began. A failed fdatasync
 // leaves the kernel's state of the file unknown (its dirty pages may be dropped), so the store
-// answers those jobs as failed and refuses every later write, as PostgreSQL does.
+// answers those jobs as failed and refuses every later write, as PostgreSQL does; jobs committed
+// after it are answered as failed too, even when a later fdatasync succeeds (their frames chain
+// from frames that may be lost, so recovery would drop them).
 void SqliteStore::SyncLoop() {
   NameThisThread("sqlite-syncer");
   std::vector<std::function<void(bool)>> answering;
@@ -162,12 +184,24 @@ void SqliteStore::SyncLoop() {
       if (unsynced_.empty()) return;  // the writer stopped and everything is answered
       answering.swap(unsynced_);
     }
-    bool synced = ::fdatasync(wal_fd_) == 0;
+    bool synced = SyncWal(wal_fd_) == 0;
     if (!synced) {
-      std::fprintf(stderr, "refundd: fdatasync of %s-wal failed (%s); refusing further writes\n",
-                   path_.c_str(), std::strerror(errno));
+      const std::string why = std::strerror(errno);
       std::lock_guard lock(queue_mu_);
-      sync_failed_ = true;
+      if (writes_refused_.empty()) {
+        writes_refused_ = "fdatasync of " + path_ + "-wal failed (" + why +
+                          "): the last writes may not be on disk, so every write is refused; "
+                          "check the disk, then restart refundd";
+        std::fprintf(stderr,
+                     "refundd: fdatasync of %s-wal failed (%s): the last writes may not be on "
+                     "disk, so refundd now refuses every write (503) and /healthz answers 503; "
+                     "reads go on. Check the disk, then restart refundd: it recovers from what is "
+                     "on disk\n",
+                     path_.c_str(), why.c_str());
+      }
+    } else {
+      std::lock_guard lock(queue_mu_);
+      synced = writes_refused_.empty();
     }
     for (auto& done : answering) done(synced);
     answering.clear();
@@ -192,7 +226,7 @@ void SqliteStore::CheckpointLoop() {
         return closing_ || commits_since_checkpoint_ >= kCommitsPerCheckpoint;
       });
       if (closing_) return;
-      if (commits_since_checkpoint_ == 0) continue;
+      if (commits_since_checkpoint_ == 0 || !writes_refused_.empty()) continue;
       commits_since_checkpoint_ = 0;
     }
     std::lock_guard pass(checkpoint_mu_);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -23,6 +24,26 @@ constexpr sqlite3_int64 kWritebackEvery = sqlite3_int64{1} << 20;
 
 std::atomic<uint64_t> g_gathered{0};
 std::atomic<uint64_t> g_issued{0};
+
+// SetWalFaultsForTesting. g_fault_file is read only while g_have_fault_file.
+std::atomic<int> g_write_failures{0};
+std::atomic<int> g_sync_failures{0};
+std::atomic<bool> g_have_fault_file{false};
+std::mutex g_fault_file_mu;
+std::string g_fault_file;
+
+// Takes one injected failure from `counter`, if any is left.
+bool TakeInjected(std::atomic<int>& counter) {
+  int left = counter.load(std::memory_order_relaxed);
+  while (left > 0) {
+    if (counter.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+// The WAL-index lock that a connection holds for the whole of a write transaction (wal.c's
+// WAL_WRITE_LOCK).
+constexpr int kWalWriteLock = 0;
 
 struct WalFile;
 
@@ -60,7 +81,7 @@ int WriteOut(WalFile* w) {
   if (w->broken) return SQLITE_IOERR_WRITE;
   w->write_out_after_next = false;
   if (w->gathered->empty()) return SQLITE_OK;
-  int rc = SQLITE_OK;
+  int rc = TakeInjected(g_write_failures) ? SQLITE_FULL : SQLITE_OK;
   // In pieces: the default VFS writes at most 128 KiB - 1 bytes per call.
   for (std::size_t at = 0; at < w->gathered->size() && rc == SQLITE_OK; at += kWriteOutPiece) {
     const std::size_t n = std::min(kWriteOutPiece, w->gathered->size() - at);
@@ -256,7 +277,14 @@ int DbShmLock(sqlite3_file* f, int offset, int n, int flags) {
   DbFile* d = AsDb(f);
   // Frames gathered under a lock reach the file before the lock is released. A failure marks the
   // WAL broken (its next call fails); the lock is released regardless.
-  if ((flags & SQLITE_SHM_UNLOCK) && d->wal) (void)WriteOut(d->wal);
+  if ((flags & SQLITE_SHM_UNLOCK) && d->wal) {
+    (void)WriteOut(d->wal);
+    // The write transaction is over: SQLite has undone whatever a failed write belonged to, and
+    // the next one writes its frames after the last commit again.
+    if ((flags & SQLITE_SHM_EXCLUSIVE) && offset <= kWalWriteLock && kWalWriteLock < offset + n) {
+      d->wal->broken = false;
+    }
+  }
   return R(f)->pMethods->xShmLock(R(f), offset, n, flags);
 }
 void DbShmBarrier(sqlite3_file* f) {
@@ -386,6 +414,27 @@ const char* WalBufferVfsName() {
 
 WalBufferCounters WalBufferStats() {
   return {g_gathered.load(std::memory_order_relaxed), g_issued.load(std::memory_order_relaxed)};
+}
+
+void SetWalFaultsForTesting(const WalFaults& faults) {
+  g_write_failures.store(faults.write_failures, std::memory_order_relaxed);
+  g_sync_failures.store(faults.sync_failures, std::memory_order_relaxed);
+  std::lock_guard lock(g_fault_file_mu);
+  g_fault_file = faults.sync_failure_file;
+  g_have_fault_file.store(!g_fault_file.empty(), std::memory_order_release);
+}
+
+int SyncWal(int fd) {
+  bool fail = TakeInjected(g_sync_failures);
+  if (!fail && g_have_fault_file.load(std::memory_order_acquire)) {
+    std::lock_guard lock(g_fault_file_mu);
+    fail = ::access(g_fault_file.c_str(), F_OK) == 0;
+  }
+  if (fail) {
+    errno = EIO;
+    return -1;
+  }
+  return ::fdatasync(fd);
 }
 
 }  // namespace refundd::store::sqlite

@@ -11,13 +11,17 @@
 //    close) and before a write that is not next to the buffer;
 //  - before the connection releases any WAL-index lock or publishes a WAL-index header (shared-
 //    memory unlock and barrier), so no other connection or process ever sees the WAL without them.
-// After a failed write the file answers every later call with SQLITE_IOERR: what is on disk is no
-// longer known, and the store then refuses writes, as it does when an fsync fails.
+// A failed write (a full disk: SQLITE_FULL) fails that transaction: after it, the file answers
+// every call with SQLITE_IOERR (frames SQLite believes written may not be), so the transaction
+// cannot commit, until the connection releases the WAL's write lock, i.e. the transaction is
+// over and SQLite has dropped its frames (they lie past the last commit, where the next
+// transaction writes its own). The next transaction then tries the disk again.
 //
 // Only files opened as a main database or a WAL through this VFS are wrapped; journals and temp
 // files are SQLite's own. Other connections and processes keep using the default VFS: the file
 // format and locking are unchanged.
 #include <cstdint>
+#include <string>
 
 namespace refundd::store::sqlite {
 
@@ -31,5 +35,19 @@ struct WalBufferCounters {
   uint64_t writes_issued = 0;    // writes the buffered WAL files made to the real file
 };
 WalBufferCounters WalBufferStats();
+
+// Test-only fault injection, process-wide. Each call replaces the previous faults.
+struct WalFaults {
+  int write_failures = 0;  // the next this many writes of gathered frames fail (SQLITE_FULL)
+  int sync_failures = 0;   // the next this many SyncWal() calls fail (EIO)
+  // While a file exists at this path, every SyncWal() fails (EIO); "" for none. Read once per
+  // call, for an integration test that starts the real binary (see app/main.cc).
+  std::string sync_failure_file;
+};
+void SetWalFaultsForTesting(const WalFaults& faults);
+
+// fdatasync(fd) of the WAL file, for the store's syncer; fails as SetWalFaultsForTesting asked
+// (-1 with errno EIO).
+int SyncWal(int fd);
 
 }  // namespace refundd::store::sqlite
